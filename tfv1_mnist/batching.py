@@ -1,0 +1,99 @@
+"""TF1's ``DataSet.next_batch`` order, as indices.
+
+TF 1.x's ``input_data`` shuffled its arrays in place with numpy's global RNG:
+once at the start of the first epoch, and again at every epoch boundary, where
+the batch is the tail of the old order joined to the head of the new one so
+that every batch is full.  ``EpochCursor`` reproduces that order exactly as
+indices into the *unshuffled* arrays, so the same schedule can be replayed by
+``input_data.DataSet``, by the graph-mode and TF2 trainers, and by the
+comparison, without copying the data.
+
+Pattern: a small stateful cursor plus a pure function that unrolls it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["EpochCursor", "tf1_batch_indices"]
+
+
+class EpochCursor:
+    """Walks a data set of ``num_examples`` in TF1's ``next_batch`` order.
+
+    Args:
+      num_examples: number of examples, ``>= 1``.
+      rng: object with a ``shuffle(array)`` method (``numpy.random`` module, a
+        ``numpy.random.RandomState``, or a ``numpy.random.Generator``).  TF1
+        used the ``numpy.random`` module (the global RNG).
+      shuffle: if False, examples come in file order, as ``shuffle=False`` did.
+    """
+
+    def __init__(self, num_examples: int, rng=np.random, shuffle: bool = True):
+        if num_examples < 1:
+            raise ValueError(f"num_examples must be >= 1, got {num_examples}")
+        self._n = int(num_examples)
+        self._rng = rng
+        self._shuffle = shuffle
+        self._order = np.arange(self._n)
+        self._index_in_epoch = 0
+        self.epochs_completed = 0
+
+    @property
+    def num_examples(self) -> int:
+        return self._n
+
+    def _reshuffle(self) -> None:
+        perm = np.arange(self._n)
+        self._rng.shuffle(perm)
+        # TF1 permuted the already-permuted arrays: compose, don't replace.
+        self._order = self._order[perm]
+
+    def next(self, batch_size: int, shuffle: bool | None = None) -> np.ndarray:
+        """Returns the next batch's indices, int64 [batch_size].
+
+        Mirrors TF 1.x ``DataSet.next_batch`` step for step, including its lazy
+        ``epochs_completed`` count (incremented when a batch first crosses the
+        end of an epoch, not when the last full batch is served).
+        """
+        shuffle = self._shuffle if shuffle is None else shuffle
+        start = self._index_in_epoch
+        if self.epochs_completed == 0 and start == 0 and shuffle:
+            self._reshuffle()
+        if start + batch_size > self._n:
+            self.epochs_completed += 1
+            rest = self._order[start:self._n]
+            if shuffle:
+                self._reshuffle()
+            self._index_in_epoch = batch_size - rest.shape[0]
+            return np.concatenate((rest, self._order[: self._index_in_epoch]))
+        self._index_in_epoch += batch_size
+        return self._order[start:self._index_in_epoch]
+
+
+def tf1_batch_indices(
+    num_examples: int, batch_size: int, num_batches: int, rng, shuffle: bool = True
+) -> np.ndarray:
+    """Unrolls ``num_batches`` calls of TF1's ``next_batch`` into an index table.
+
+    Args:
+      num_examples: size of the training set.
+      batch_size: examples per batch.  Like TF1, a batch larger than the data
+        set is not supported (TF1 returned a short batch); it raises here.
+      num_batches: number of steps.
+      rng: RNG with ``shuffle``; ``np.random.RandomState(seed)`` reproduces what
+        TF1's ``read_data_sets(..., seed=seed)`` followed by ``next_batch`` saw.
+
+    Returns:
+      int64 array [num_batches, batch_size] of row indices into the unshuffled
+      training arrays.
+    """
+    if batch_size > num_examples:
+        raise ValueError(
+            f"batch_size {batch_size} is larger than the training set ({num_examples} examples)"
+        )
+    cursor = EpochCursor(num_examples, rng=rng, shuffle=shuffle)
+    out = np.empty((num_batches, batch_size), dtype=np.int64)
+    for i in range(num_batches):
+        out[i] = cursor.next(batch_size)
+    return out

@@ -1,0 +1,87 @@
+"""The ``tfv1-mnist`` command line.
+
+Pattern (Flax's ``main.py``): a few lines of flag parsing.  Each command lives
+in ``tfv1_mnist.commands.<group>``, which exposes ``register(subparsers)`` and
+imports TensorFlow only when its command runs, so ``--help`` is instant.
+
+Exit status: 0 success; 1 a failure (bad data, a failed download, a non-finite
+loss with ``--stop-on-nan``); 2 bad usage (an unknown flag or an impossible
+setting); 130 interrupted by Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import os
+import sys
+
+from tfv1_mnist import __version__
+from tfv1_mnist.errors import ConfigError, Tfv1MnistError
+
+__all__ = ["main", "build_parser", "EXIT_OK", "EXIT_FAILURE", "EXIT_USAGE", "EXIT_INTERRUPTED"]
+
+EXIT_OK = 0
+EXIT_FAILURE = 1
+EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
+
+# Command groups, in the order ``--help`` lists them.
+_COMMAND_MODULES = (
+    "tfv1_mnist.commands.reproduce",
+    "tfv1_mnist.commands.softmax",
+    "tfv1_mnist.commands.cnn",
+    "tfv1_mnist.commands.compare",
+    "tfv1_mnist.commands.data",
+    "tfv1_mnist.commands.legacy",
+)
+
+_log = logging.getLogger("tfv1_mnist")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Returns the top-level parser with every command registered."""
+    parser = argparse.ArgumentParser(
+        prog="tfv1-mnist",
+        description="Run, test and compare TF1-era MNIST code on today's TensorFlow.",
+        epilog="Exit status: 0 ok, 1 failure, 2 bad usage, 130 interrupted.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    verbosity = parser.add_mutually_exclusive_group()
+    verbosity.add_argument("-v", "--verbose", action="count", default=0, help="more output (repeatable)")
+    verbosity.add_argument("-q", "--quiet", action="store_true", help="only warnings and errors")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    subparsers.required = True
+    for name in _COMMAND_MODULES:
+        importlib.import_module(name).register(subparsers)
+    return parser
+
+
+def _configure_logging(verbose: int, quiet: bool) -> None:
+    level = logging.WARNING if quiet else logging.DEBUG if verbose > 1 else logging.INFO
+    logging.basicConfig(level=level, format="%(message)s", stream=sys.stderr)
+    logging.getLogger("tfv1_mnist").setLevel(level)
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Runs the command line; returns the exit status."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    _configure_logging(args.verbose, args.quiet)
+    try:
+        return int(args.func(args) or EXIT_OK)
+    except ConfigError as err:
+        print(f"tfv1-mnist {args.command}: error: {err}", file=sys.stderr)
+        return EXIT_USAGE
+    except (Tfv1MnistError, OSError) as err:
+        print(f"tfv1-mnist {args.command}: error: {err}", file=sys.stderr)
+        return EXIT_FAILURE
+    except KeyboardInterrupt:
+        print(f"tfv1-mnist {args.command}: interrupted; no partial output was kept", file=sys.stderr)
+        return EXIT_INTERRUPTED
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

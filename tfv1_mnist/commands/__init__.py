@@ -1,0 +1,35 @@
+"""The CLI's commands, one module per group, each with ``register(subparsers)``.
+
+Helpers shared by every command live here: the one way to name data
+(``--data``), the output folder and the seed.  Nothing here imports TensorFlow.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+__all__ = ["add_data_argument", "add_out_argument", "add_seed_argument"]
+
+
+def add_data_argument(parser: argparse.ArgumentParser) -> None:
+    """Adds ``--data PATH``: an ``.npz`` file, an IDX folder, or ``sample``."""
+    parser.add_argument(
+        "--data",
+        metavar="PATH",
+        default=None,
+        help="an .npz file (Keras layout), a folder of IDX files, or 'sample' for the "
+        "embedded sample. Default: the full MNIST if fetched into the cache, else the sample.",
+    )
+
+
+def add_out_argument(parser: argparse.ArgumentParser, default: str) -> None:
+    """Adds ``--out DIR``, the folder the command writes into."""
+    parser.add_argument("--out", metavar="DIR", default=default, help=f"output folder (default: {default})")
+
+
+def add_seed_argument(parser: argparse.ArgumentParser, default: int | None = None) -> None:
+    """Adds ``--seed S``."""
+    parser.add_argument(
+        "--seed", type=int, default=default, metavar="S",
+        help="seed for initial values and batch order" + (" (default: unseeded)" if default is None else f" (default: {default})"),
+    )
