@@ -1,0 +1,87 @@
+"""The TF1 ``next_batch`` order, checked against a line-by-line copy of TF 1.x's code."""
+
+import numpy as np
+import pytest
+
+from tfv1_mnist.batching import EpochCursor, tf1_batch_indices
+
+
+class _Tf1DataSet:
+    """TF 1.15's DataSet.next_batch, copied verbatim but for the names."""
+
+    def __init__(self, images):
+        self._images = images
+        self._num_examples = images.shape[0]
+        self._epochs_completed = 0
+        self._index_in_epoch = 0
+
+    def next_batch(self, batch_size, shuffle=True):
+        start = self._index_in_epoch
+        if self._epochs_completed == 0 and start == 0 and shuffle:
+            perm0 = np.arange(self._num_examples)
+            np.random.shuffle(perm0)
+            self._images = self._images[perm0]
+        if start + batch_size > self._num_examples:
+            self._epochs_completed += 1
+            rest_num_examples = self._num_examples - start
+            images_rest_part = self._images[start:self._num_examples]
+            if shuffle:
+                perm = np.arange(self._num_examples)
+                np.random.shuffle(perm)
+                self._images = self._images[perm]
+            start = 0
+            self._index_in_epoch = batch_size - rest_num_examples
+            end = self._index_in_epoch
+            images_new_part = self._images[start:end]
+            return np.concatenate((images_rest_part, images_new_part), axis=0)
+        self._index_in_epoch += batch_size
+        end = self._index_in_epoch
+        return self._images[start:end]
+
+
+@pytest.mark.parametrize("n,batch,steps", [(10, 3, 20), (12, 4, 9), (7, 7, 5), (100, 30, 11)])
+@pytest.mark.parametrize("shuffle", [True, False])
+def test_cursor_matches_tf1_next_batch(n, batch, steps, shuffle):
+    np.random.seed(42)
+    reference = _Tf1DataSet(np.arange(n))
+    expected = [reference.next_batch(batch, shuffle=shuffle) for _ in range(steps)]
+    np.random.seed(42)
+    cursor = EpochCursor(n, shuffle=shuffle)
+    got = [cursor.next(batch) for _ in range(steps)]
+    for step, (e, g) in enumerate(zip(expected, got)):
+        np.testing.assert_array_equal(g, e, err_msg=f"step {step}")
+    assert cursor.epochs_completed == reference._epochs_completed
+
+
+def test_private_random_state_gives_the_global_seeded_order_and_leaves_global_alone():
+    np.random.seed(5)
+    reference = _Tf1DataSet(np.arange(50))
+    expected = np.stack([reference.next_batch(8) for _ in range(20)])
+    np.random.seed(123)
+    before = np.random.get_state()[1].copy()
+    got = tf1_batch_indices(50, 8, 20, np.random.RandomState(5))
+    np.testing.assert_array_equal(got, expected)
+    np.testing.assert_array_equal(np.random.get_state()[1], before)
+    assert got.dtype == np.int64 and got.shape == (20, 8)
+
+
+def test_epochs_completed_counts_lazily_like_tf1():
+    cursor = EpochCursor(6, rng=np.random.RandomState(0))
+    cursor.next(3)
+    cursor.next(3)  # the epoch's last full batch: TF1 had not counted it yet
+    assert cursor.epochs_completed == 0
+    cursor.next(3)
+    assert cursor.epochs_completed == 1
+
+
+def test_every_example_once_per_epoch_when_batches_divide():
+    idx = tf1_batch_indices(20, 5, 8, np.random.RandomState(1))
+    for epoch in idx.reshape(2, 20):
+        assert sorted(epoch.tolist()) == list(range(20))
+
+
+def test_bad_sizes_raise():
+    with pytest.raises(ValueError, match="num_examples"):
+        EpochCursor(0)
+    with pytest.raises(ValueError, match="larger than the training set"):
+        tf1_batch_indices(5, 6, 1, np.random.RandomState(0))
