@@ -1,0 +1,863 @@
+"""MNIST files to arrays: npz and IDX readers and writers, the embedded sample.
+
+Pattern: the data layer of the pipeline (files -> arrays -> batches -> model).
+Every reader returns plain uint8 numpy arrays in the Keras layout, gathered in
+one frozen `Mnist` record that also says what the data is (name, path, sha256,
+class names).  No reader knows about models, and nothing here imports
+TensorFlow.
+
+Readers never trust a file: sizes are checked against the header *before*
+anything is allocated, gzip streams are inflated with a bound taken from the
+header (so a gzip bomb is refused), ``.npz`` files are read with pickling off
+and object arrays refused.  Anything wrong raises `tfv1_mnist.errors.DataError`
+whose message names the file and says what to do.
+
+Arrays returned by the readers are read-only (they share memory with the
+decompressed file buffer, which keeps loading copy-free); call ``.copy()``
+before modifying one in place.
+
+One way to name data (`load`): a path to an ``.npz`` file, a folder of IDX
+files (or one holding ``mnist.npz``), the word ``"sample"``, or None for the
+full MNIST in the cache when it has been fetched, else the embedded sample.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import logging
+import os
+import pathlib
+import struct
+import threading
+import zipfile
+import zlib
+from typing import BinaryIO, Iterable
+
+import numpy as np
+
+from tfv1_mnist.errors import DataError
+
+__all__ = [
+    "Mnist",
+    "MNIST_CLASS_NAMES",
+    "FASHION_CLASS_NAMES",
+    "NPZ_KEYS",
+    "IDX_FILES",
+    "CACHE_ENV",
+    "load",
+    "sample_path",
+    "cache_dir",
+    "read_npz",
+    "write_npz",
+    "read_idx",
+    "write_idx",
+    "read_idx_folder",
+    "write_idx_folder",
+    "find_idx_files",
+    "file_sha256",
+    "idx_folder_sha256",
+]
+
+_log = logging.getLogger(__name__)
+
+MNIST_CLASS_NAMES: tuple[str, ...] = tuple(str(d) for d in range(10))
+FASHION_CLASS_NAMES: tuple[str, ...] = (
+    "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+    "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot",
+)
+
+#: Keys of the Keras ``mnist.npz`` layout, in the order they are written.
+NPZ_KEYS: tuple[str, ...] = ("x_train", "y_train", "x_test", "y_test")
+
+#: Standard IDX file names (gzipped), in the fixed order used for checksums.
+IDX_FILES: dict[str, str] = {
+    "x_train": "train-images-idx3-ubyte.gz",
+    "y_train": "train-labels-idx1-ubyte.gz",
+    "x_test": "t10k-images-idx3-ubyte.gz",
+    "y_test": "t10k-labels-idx1-ubyte.gz",
+}
+
+#: Environment variable that overrides the cache folder.
+CACHE_ENV = "TFV1_MNIST_CACHE"
+
+IMAGE_MAGIC = 2051
+LABEL_MAGIC = 2049
+
+#: The largest array a reader will allocate (1 GiB; full MNIST is 55 MB).
+MAX_ARRAY_BYTES = 1 << 30
+# deflate cannot expand by more than ~1032:1; a header that needs more is a lie.
+_MAX_DEFLATE_RATIO = 1100
+
+# sha256 of the known downloads: the gzipped IDX files (same names for both
+# data sets) and the Keras npz.
+MNIST_NPZ_SHA256 = "731c5ac602752760c8e48fbffcf8c3b850d9dc2a2aedcf2cc48468fc17b673d1"
+MNIST_IDX_SHA256: dict[str, str] = {
+    "x_train": "440fcabf73cc546fa21475e81ea370265605f56be210a4024d2ca8f203523609",
+    "y_train": "3552534a0a558bbed6aed32b30c495cca23d567ec52cac8be1a0730e8010255c",
+    "x_test": "8d422c7b0a1c1c79245a5bcf07fe86e33eeafee792b84584aec276f5a2dbc4e6",
+    "y_test": "f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6",
+}
+# As distributed by Debian's dataset-fashion-mnist (/usr/share/datasets/fashion-mnist).
+FASHION_IDX_SHA256: dict[str, str] = {
+    "x_train": "b0564c3eedabfbf835052cff8503ea422014ce006caf5b757f851416ee8300c7",
+    "y_train": "0ae29f65d86684f32d1b9c85147786c547b9c6aebcaf235f0400a0cce308b056",
+    "x_test": "cc1d090a38ace84dfa1aa66e3ada7c336ef481a96936906477e6dd344da56eaa",
+    "y_test": "8d3605d196f4be44669e46906da9733c8131fef761fdbfec72c424d5222f1a05",
+}
+
+_FETCH_HINT = (
+    "run `tfv1-mnist fetch` to download the full MNIST into {cache}, "
+    "or pass --data sample to use the embedded sample"
+)
+
+
+def _fetch_hint() -> str:
+    return _FETCH_HINT.format(cache=cache_dir())
+
+
+# --------------------------------------------------------------------------
+# The record
+
+
+@dataclasses.dataclass(frozen=True, eq=False, kw_only=True)
+class Mnist:
+    """An MNIST-shaped data set in the Keras layout, and what it is.
+
+    Attributes:
+      x_train: uint8 - [N, 28, 28], training images (0 = background).
+      y_train: uint8 - [N], training labels in 0..9.
+      x_test: uint8 - [M, 28, 28], test images.
+      y_test: uint8 - [M], test labels in 0..9.
+      name: "mnist", "fashion-mnist", "sample", or the file's stem.
+      path: where it was read from ("" when built in memory).
+      sha256: the file's sha256 (for an IDX folder, see `idx_folder_sha256`),
+        or "" when unknown.
+      class_names: the 10 class names ("0".."9" for MNIST).
+
+    Raises:
+      DataError: when the arrays do not have the layout above.
+    """
+
+    x_train: np.ndarray
+    y_train: np.ndarray
+    x_test: np.ndarray
+    y_test: np.ndarray
+    name: str = ""
+    path: str = ""
+    sha256: str = ""
+    class_names: tuple[str, ...] = MNIST_CLASS_NAMES
+
+    def __post_init__(self) -> None:
+        where = self.path or self.name or "<arrays>"
+        for split in ("train", "test"):
+            x = getattr(self, f"x_{split}")
+            y = getattr(self, f"y_{split}")
+            _check_images(x, f"x_{split}", where)
+            _check_labels(y, f"y_{split}", where)
+            if x.shape[0] != y.shape[0]:
+                raise DataError(
+                    f"{where}: {x.shape[0]} {split} images but {y.shape[0]} {split} labels; "
+                    "the counts must agree (is one file from another data set?)"
+                )
+        if len(self.class_names) != 10:
+            raise DataError(f"{where}: class_names must hold 10 names, got {len(self.class_names)}")
+        object.__setattr__(self, "class_names", tuple(self.class_names))
+
+    @property
+    def num_train(self) -> int:
+        """Number of training examples."""
+        return int(self.x_train.shape[0])
+
+    @property
+    def num_test(self) -> int:
+        """Number of test examples."""
+        return int(self.x_test.shape[0])
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        """Returns ``{"x_train", "y_train", "x_test", "y_test"}`` (the Keras layout)."""
+        return {k: getattr(self, k) for k in NPZ_KEYS}
+
+    def __repr__(self) -> str:
+        return (
+            f"Mnist(name={self.name!r}, train={self.num_train}, test={self.num_test}, "
+            f"path={self.path!r}, sha256={self.sha256[:12]!r})"
+        )
+
+
+def _check_images(x: object, key: str, where: str) -> None:
+    if not isinstance(x, np.ndarray):
+        raise DataError(f"{where}: {key} must be a numpy array, got {type(x).__name__}")
+    if x.dtype != np.uint8:
+        raise DataError(
+            f"{where}: {key} has dtype {x.dtype}, expected uint8 pixels 0..255 "
+            "(convert with np.clip(np.round(x * 255), 0, 255).astype(np.uint8) if they are floats in [0, 1])"
+        )
+    if x.ndim != 3 or x.shape[1:] != (28, 28):
+        raise DataError(f"{where}: {key} has shape {x.shape}, expected [N, 28, 28]")
+
+
+def _check_labels(y: object, key: str, where: str) -> None:
+    if not isinstance(y, np.ndarray):
+        raise DataError(f"{where}: {key} must be a numpy array, got {type(y).__name__}")
+    if y.dtype != np.uint8:
+        raise DataError(f"{where}: {key} has dtype {y.dtype}, expected uint8 class indices 0..9")
+    if y.ndim != 1:
+        raise DataError(f"{where}: {key} has shape {y.shape}, expected [N] class indices (not one-hot)")
+    if y.size and int(y.max()) > 9:
+        bad = int(np.argmax(y > 9))
+        raise DataError(f"{where}: {key} holds label {int(y[bad])} at index {bad}; labels must be in 0..9")
+
+
+def _labels_to_uint8(y: np.ndarray, key: str, where: str) -> np.ndarray:
+    """Checks integer labels are in 0..9 and returns them as uint8."""
+    if y.dtype.kind not in "iu":
+        raise DataError(f"{where}: {key} has dtype {y.dtype}, expected integer class indices 0..9")
+    if y.ndim != 1:
+        raise DataError(f"{where}: {key} has shape {y.shape}, expected [N] class indices (not one-hot)")
+    if y.size:
+        bad_mask = (y < 0) | (y > 9)
+        if bad_mask.any():
+            bad = int(np.argmax(bad_mask))
+            raise DataError(f"{where}: {key} holds label {int(y[bad])} at index {bad}; labels must be in 0..9")
+    if y.dtype != np.uint8:
+        y = y.astype(np.uint8)
+        y.flags.writeable = False
+    return y
+
+
+# --------------------------------------------------------------------------
+# Where data lives
+
+
+def sample_path() -> pathlib.Path:
+    """The embedded sample: 4000 train / 1000 test real MNIST digits (npz)."""
+    return pathlib.Path(__file__).resolve().parent / "_data" / "mnist_sample.npz"
+
+
+def cache_dir() -> pathlib.Path:
+    """The project's cache folder: ``$TFV1_MNIST_CACHE``, else ``~/.cache/tfv1_mnist``."""
+    env = os.environ.get(CACHE_ENV, "").strip()
+    if env:
+        return pathlib.Path(env).expanduser()
+    return pathlib.Path.home() / ".cache" / "tfv1_mnist"
+
+
+def file_sha256(path: str | os.PathLike) -> str:
+    """Returns the hex sha256 of a file, read in 1 MiB blocks."""
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def idx_folder_sha256(file_sums: Iterable[str]) -> str:
+    """The checksum of an IDX folder.
+
+    It is the sha256 of the four files' hex sha256 digests concatenated (as
+    ASCII, no separator) in the fixed order train images, train labels, test
+    images, test labels (`IDX_FILES`' order).
+
+    Args:
+      file_sums: the four hex digests in that order.
+    """
+    return hashlib.sha256("".join(file_sums).encode("ascii")).hexdigest()
+
+
+class _BackgroundHash:
+    """Hashes a file in a thread (hashlib releases the GIL) while it is parsed."""
+
+    def __init__(self, path: pathlib.Path):
+        self._result: str | None = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, args=(path,), daemon=True)
+        self._thread.start()
+
+    def _run(self, path: pathlib.Path) -> None:
+        try:
+            self._result = file_sha256(path)
+        except BaseException as err:  # reported by result()
+            self._error = err
+
+    def result(self) -> str:
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        assert self._result is not None
+        return self._result
+
+
+def load(spec: str | os.PathLike | None = None) -> Mnist:
+    """Loads a data set named the one way every command names data.
+
+    Args:
+      spec: an ``.npz`` file (Keras layout), a folder of IDX files (or one
+        holding ``mnist.npz``), the word ``"sample"``, or None: the full MNIST
+        in `cache_dir` when it has been fetched (npz first, then IDX), else the
+        embedded sample.  Which one was used is logged at INFO level.
+
+    Returns:
+      The `Mnist` record.
+
+    Raises:
+      DataError: the path does not exist or holds bad data.
+    """
+    if spec is None:
+        cache = cache_dir()
+        npz = cache / "mnist.npz"
+        if npz.is_file():
+            data = read_npz(npz)
+            _log.info("Using the full MNIST from %s", npz)
+            return data
+        if find_idx_files(cache, missing_ok=True) is not None:
+            data = read_idx_folder(cache)
+            _log.info("Using the full MNIST (IDX) from %s", cache)
+            return data
+        data = _load_sample()
+        _log.info(
+            "Using the embedded sample (%d train / %d test digits); "
+            "run `tfv1-mnist fetch` for the full MNIST", data.num_train, data.num_test,
+        )
+        return data
+    if isinstance(spec, str) and spec.strip().lower() == "sample":
+        data = _load_sample()
+        _log.info("Using the embedded sample (%d train / %d test digits)", data.num_train, data.num_test)
+        return data
+    path = pathlib.Path(spec).expanduser()
+    if path.is_dir():
+        if find_idx_files(path, missing_ok=True) is None and (path / "mnist.npz").is_file():
+            data = read_npz(path / "mnist.npz")
+        else:
+            data = read_idx_folder(path)
+    elif path.is_file():
+        data = read_npz(path)
+    else:
+        raise DataError(
+            f"{path}: no such file or folder. --data takes an .npz file, a folder of IDX files, "
+            f"or 'sample'; {_fetch_hint()}"
+        )
+    _log.info("Using %s (%d train / %d test) from %s", data.name, data.num_train, data.num_test, data.path)
+    return data
+
+
+def _load_sample() -> Mnist:
+    path = sample_path()
+    if not path.is_file():
+        raise DataError(
+            f"{path}: the embedded sample is missing from the installed package; "
+            "reinstall tfv1_mnist or rebuild it with scripts/make_sample_data.py"
+        )
+    data = read_npz(path)
+    return dataclasses.replace(data, name="sample")
+
+
+# --------------------------------------------------------------------------
+# npz
+
+
+def _read_npy_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, where: str) -> np.ndarray:
+    """Reads one ``.npy`` member after checking its header against its size."""
+    key = info.filename[:-4]
+    if info.file_size > MAX_ARRAY_BYTES + 4096:
+        raise DataError(
+            f"{where}: member {info.filename} claims {info.file_size} bytes, more than the "
+            f"{MAX_ARRAY_BYTES} bytes a data set may hold; refusing to inflate it"
+        )
+    with zf.open(info) as fp:
+        try:
+            version = np.lib.format.read_magic(fp)
+            if version == (1, 0):
+                shape, fortran, dtype = np.lib.format.read_array_header_1_0(fp)
+            elif version == (2, 0):
+                shape, fortran, dtype = np.lib.format.read_array_header_2_0(fp)
+            else:
+                shape, fortran, dtype = np.lib.format._read_array_header(fp, version)  # (3, 0)
+        except (ValueError, SyntaxError, TypeError, EOFError, OSError, zlib.error) as err:
+            raise DataError(f"{where}: {info.filename} is not a valid .npy array ({err})") from None
+        header_len = fp.tell()
+        if dtype.hasobject:
+            raise DataError(
+                f"{where}: {key} is an object array; it is refused because loading it would "
+                "unpickle arbitrary code. Save plain uint8 arrays (np.savez) instead"
+            )
+        if any(int(d) < 0 for d in shape):
+            raise DataError(f"{where}: {key} has a negative dimension in its header: {shape}")
+        nbytes = int(np.prod(shape, dtype=object)) * dtype.itemsize
+        if nbytes > MAX_ARRAY_BYTES:
+            raise DataError(f"{where}: {key} claims shape {shape} ({nbytes} bytes); refusing so large an array")
+        if nbytes != info.file_size - header_len:
+            raise DataError(
+                f"{where}: {key}'s header claims shape {shape} ({nbytes} bytes) but the member holds "
+                f"{info.file_size - header_len} bytes; the file is truncated or corrupt, fetch it again"
+            )
+        try:
+            raw = fp.read(nbytes)
+        except (zipfile.BadZipFile, zlib.error, EOFError, OSError) as err:
+            raise DataError(f"{where}: {key} is corrupt ({err}); fetch or write the file again") from None
+    if len(raw) != nbytes:
+        raise DataError(f"{where}: {key} is truncated: {len(raw)} of {nbytes} bytes")
+    arr = np.frombuffer(raw, dtype=dtype)
+    return arr.reshape(shape, order="F" if fortran else "C")
+
+
+def read_npz(path: str | os.PathLike, *, checksum: bool = True) -> Mnist:
+    """Reads a Keras-layout ``.npz`` (``x_train``, ``y_train``, ``x_test``, ``y_test``).
+
+    Pickling is never enabled: object arrays are refused.  Images must be uint8
+    [N, 28, 28] (or [N, 784], reshaped); labels any integer dtype [N] with
+    values in 0..9 (returned as uint8).  Extra keys are ignored.
+
+    Args:
+      path: the ``.npz`` file.
+      checksum: compute the file's sha256 (in a background thread, while the
+        file is parsed).  Pass False to skip it; ``sha256`` is then "".
+
+    Returns:
+      An `Mnist` named "mnist" when the file is the Keras download, "sample"
+      for the embedded sample, else the file's stem.
+
+    Raises:
+      DataError: missing, not a zip file, missing keys, wrong dtype or shape,
+        labels outside 0..9, object arrays, or sizes that disagree.
+    """
+    path = pathlib.Path(path)
+    where = str(path)
+    if not path.is_file():
+        raise DataError(f"{where}: file not found; {_fetch_hint()}")
+    hasher = _BackgroundHash(path) if checksum else None
+    arrays: dict[str, np.ndarray] = {}
+    try:
+        with zipfile.ZipFile(path) as zf:
+            members = {info.filename: info for info in zf.infolist()}
+            missing = [k for k in NPZ_KEYS if f"{k}.npy" not in members]
+            if missing:
+                present = sorted(n[:-4] for n in members if n.endswith(".npy"))
+                raise DataError(
+                    f"{where}: missing key(s) {', '.join(missing)} (found: {', '.join(present) or 'none'}); "
+                    "an MNIST .npz holds x_train, y_train, x_test and y_test as in Keras' mnist.npz"
+                )
+            for key in NPZ_KEYS:
+                arrays[key] = _read_npy_member(zf, members[f"{key}.npy"], where)
+    except zipfile.BadZipFile as err:
+        raise DataError(f"{where}: not a valid .npz (zip) file ({err}); fetch or write it again") from None
+    except (zipfile.LargeZipFile, NotImplementedError, EOFError, zlib.error) as err:
+        raise DataError(f"{where}: cannot read this .npz ({err}); write it again with np.savez") from None
+    for split in ("train", "test"):
+        x = arrays[f"x_{split}"]
+        if x.dtype != np.uint8:
+            raise DataError(
+                f"{where}: x_{split} has dtype {x.dtype}, expected uint8 pixels 0..255 "
+                "(convert floats in [0, 1] with np.round(x * 255).astype(np.uint8))"
+            )
+        if x.ndim == 2 and x.shape[1] == 784:
+            arrays[f"x_{split}"] = x.reshape(-1, 28, 28)
+        arrays[f"y_{split}"] = _labels_to_uint8(arrays[f"y_{split}"], f"y_{split}", where)
+    sha = hasher.result() if hasher is not None else ""
+    if path.resolve() == sample_path():
+        name = "sample"
+    elif sha == MNIST_NPZ_SHA256:
+        name = "mnist"
+    else:
+        name = path.stem
+    return Mnist(**arrays, name=name, path=where, sha256=sha, class_names=MNIST_CLASS_NAMES)
+
+
+def write_npz(
+    path: str | os.PathLike,
+    *,
+    x_train: np.ndarray,
+    y_train: np.ndarray,
+    x_test: np.ndarray,
+    y_test: np.ndarray,
+    compress: bool = True,
+) -> pathlib.Path:
+    """Writes the Keras ``mnist.npz`` layout, atomically and reproducibly.
+
+    The zip entries carry a fixed timestamp, so the same arrays always give the
+    same bytes (and sha256) with the same zlib.
+
+    Args:
+      path: the ``.npz`` file to write (replaced atomically).
+      x_train: uint8 - [N, 28, 28].
+      y_train: uint8 - [N], values 0..9.
+      x_test: uint8 - [M, 28, 28].
+      y_test: uint8 - [M], values 0..9.
+      compress: deflate the members (``np.savez_compressed``'s format);
+        False stores them (``np.savez``'s, as Keras' mnist.npz).
+
+    Returns:
+      The path written.
+
+    Raises:
+      DataError: the arrays are not in the layout above.
+    """
+    from tfv1_mnist.outputs import atomic_path
+
+    path = pathlib.Path(path)
+    arrays = {"x_train": x_train, "y_train": y_train, "x_test": x_test, "y_test": y_test}
+    Mnist(**arrays, path=str(path))  # validates
+    method = zipfile.ZIP_DEFLATED if compress else zipfile.ZIP_STORED
+    with atomic_path(path) as tmp:
+        with zipfile.ZipFile(tmp, "w", compression=method, allowZip64=True) as zf:
+            for key in NPZ_KEYS:
+                info = zipfile.ZipInfo(f"{key}.npy", date_time=(1980, 1, 1, 0, 0, 0))
+                info.compress_type = method
+                info.external_attr = 0o644 << 16
+                with zf.open(info, "w", force_zip64=True) as f:
+                    np.lib.format.write_array(f, np.ascontiguousarray(arrays[key]), allow_pickle=False)
+        os.chmod(tmp, 0o644)  # a data file, not a secret (the temporary name is created 0600)
+    return path
+
+
+# --------------------------------------------------------------------------
+# IDX
+
+
+def _name_of(source: object, name: str | None) -> str:
+    if name:
+        return str(name)
+    if isinstance(source, (str, os.PathLike)):
+        return os.fspath(source)
+    return str(getattr(source, "name", "<stream>"))
+
+
+def _bad_magic(magic: int, where: str, kind: str | None) -> DataError:
+    if kind is None:
+        kind = "labels" if "label" in os.path.basename(where).lower() else "images"
+    if kind == "labels":
+        return DataError(
+            f"Invalid magic number {magic} in MNIST label file: {where} "
+            f"(expected {LABEL_MAGIC}; is it an IDX label file, gzipped or raw?)"
+        )
+    return DataError(
+        f"Invalid magic number {magic} in MNIST image file: {where} "
+        f"(expected {IMAGE_MAGIC}; is it an IDX image file, gzipped or raw?)"
+    )
+
+
+class _Inflater:
+    """Inflates a gzip stream piece by piece, never producing more than asked."""
+
+    def __init__(self, data: bytes | memoryview, where: str):
+        self._where = where
+        self._obj = zlib.decompressobj(wbits=31)
+        self._pending: bytes | memoryview = data
+
+    def read(self, n: int) -> bytes:
+        """Returns exactly n bytes, or raises DataError when the stream ends first."""
+        parts: list[bytes] = []
+        need = n
+        while need > 0:
+            try:
+                out = self._obj.decompress(self._pending, need)
+            except zlib.error as err:
+                raise DataError(f"{self._where}: corrupt gzip data ({err}); fetch the file again") from None
+            self._pending = self._obj.unconsumed_tail
+            if out:
+                parts.append(out)
+                need -= len(out)
+                continue
+            if self._obj.eof and self._obj.unused_data[:2] == b"\x1f\x8b":
+                # A further gzip member (concatenated gzip): go on with it.
+                self._pending = self._obj.unused_data
+                self._obj = zlib.decompressobj(wbits=31)
+                continue
+            raise DataError(
+                f"{self._where}: truncated: the header promises {n} more bytes but the gzip stream "
+                f"ends after {n - need}; fetch the file again"
+            )
+        return parts[0] if len(parts) == 1 else b"".join(parts)
+
+    def finish(self) -> None:
+        """Checks that nothing is left (more data than the header says) and the CRC."""
+        try:
+            extra = self._obj.decompress(self._pending, 1)
+        except zlib.error as err:
+            raise DataError(f"{self._where}: corrupt gzip data ({err}); fetch the file again") from None
+        if extra:
+            raise DataError(
+                f"{self._where}: holds more data than its header's counts say; the file is corrupt "
+                "or not MNIST; fetch it again"
+            )
+        if not self._obj.eof:
+            raise DataError(f"{self._where}: truncated gzip stream (no end marker); fetch the file again")
+
+
+class _Plain:
+    """The same interface over uncompressed bytes."""
+
+    def __init__(self, data: bytes | memoryview, where: str):
+        self._data = memoryview(data)
+        self._pos = 0
+        self._where = where
+
+    def read(self, n: int) -> memoryview:
+        chunk = self._data[self._pos:self._pos + n]
+        if len(chunk) < n:
+            raise DataError(
+                f"{self._where}: truncated: the header promises {n} more bytes but the file holds "
+                f"{len(chunk)}; fetch the file again"
+            )
+        self._pos += n
+        return chunk
+
+    def remaining(self) -> int:
+        return len(self._data) - self._pos
+
+    def finish(self) -> None:
+        if self._pos != len(self._data):
+            raise DataError(
+                f"{self._where}: holds {len(self._data) - self._pos} bytes more than its header's counts say; "
+                "the file is corrupt or not MNIST; fetch it again"
+            )
+
+
+def _parse_idx(data: bytes | memoryview, where: str, kind: str | None) -> np.ndarray:
+    """Parses IDX bytes (gzipped or raw); see `read_idx`."""
+    gz = bytes(data[:2]) == b"\x1f\x8b"
+    if not gz and where.lower().endswith(".gz"):
+        raise DataError(f"{where}: not a gzip file (its name ends in .gz); fetch the file again")
+    src: _Inflater | _Plain = _Inflater(data, where) if gz else _Plain(data, where)
+    try:
+        head = src.read(4)
+    except DataError:
+        raise DataError(f"{where}: too short to be an IDX file (no 4-byte magic number); fetch it again") from None
+    magic = struct.unpack(">I", head)[0]
+    if magic not in (IMAGE_MAGIC, LABEL_MAGIC):
+        raise _bad_magic(magic, where, kind)
+    if kind == "images" and magic != IMAGE_MAGIC or kind == "labels" and magic != LABEL_MAGIC:
+        raise _bad_magic(magic, where, kind)
+    ndim = 3 if magic == IMAGE_MAGIC else 1
+    try:
+        dims = struct.unpack(f">{ndim}I", src.read(4 * ndim))
+    except DataError:
+        raise DataError(f"{where}: truncated IDX header; fetch the file again") from None
+    nbytes = 1
+    for d in dims:
+        nbytes *= d
+    if nbytes > MAX_ARRAY_BYTES:
+        raise DataError(f"{where}: header claims dimensions {dims} ({nbytes} bytes); refusing so large an array")
+    if gz and nbytes > _MAX_DEFLATE_RATIO * len(data) + 1024:
+        raise DataError(
+            f"{where}: header claims {nbytes} bytes, more than {len(data)} gzip bytes can hold; "
+            "the file is truncated or corrupt, fetch it again"
+        )
+    if not gz and nbytes != src.remaining():
+        raise DataError(
+            f"{where}: header claims dimensions {dims} ({nbytes} bytes) but the file holds "
+            f"{src.remaining()} bytes of data; it is truncated or corrupt, fetch it again"
+        )
+    body = src.read(nbytes)
+    src.finish()
+    return np.frombuffer(body, dtype=np.uint8).reshape(dims)
+
+
+def _read_source(source: str | os.PathLike | BinaryIO, where: str) -> bytes:
+    limit = MAX_ARRAY_BYTES + 64
+    if isinstance(source, (str, os.PathLike)):
+        try:
+            size = os.path.getsize(source)
+            if size > limit:
+                raise DataError(f"{where}: {size} bytes is larger than any MNIST-like IDX file; refusing to read it")
+            with open(source, "rb") as f:
+                return f.read()
+        except FileNotFoundError:
+            raise DataError(f"{where}: file not found; {_fetch_hint()}") from None
+        except IsADirectoryError:
+            raise DataError(f"{where}: is a folder, expected an IDX file") from None
+    data = source.read(limit + 1)
+    if len(data) > limit:
+        raise DataError(f"{where}: larger than any MNIST-like IDX file; refusing to read it")
+    return data
+
+
+def read_idx(
+    path_or_fileobj: str | os.PathLike | BinaryIO,
+    name: str | None = None,
+    *,
+    kind: str | None = None,
+) -> np.ndarray:
+    """Reads one IDX file, gzipped or raw (detected by the gzip magic bytes).
+
+    The big-endian header is checked before anything is allocated: magic 2051
+    (images, 3 dimensions) or 2049 (labels, 1 dimension), and dimensions that
+    match the bytes present.  A gzip stream is inflated only up to the size the
+    header gives, so a gzip bomb is refused.
+
+    Args:
+      path_or_fileobj: a path, or a binary file object (read to its end).
+      name: the name used in messages (default: the path or ``fileobj.name``).
+      kind: "images" or "labels" to require that magic number, or None for
+        either.
+
+    Returns:
+      uint8 - [N, rows, cols] for images, uint8 - [N] for labels (read-only).
+
+    Raises:
+      DataError: missing file, not gzip (for a ``.gz`` name), truncated, bad
+        magic number (TF1's "Invalid magic number %d in MNIST image file: %s"),
+        or a header that disagrees with the bytes.
+    """
+    if kind not in (None, "images", "labels"):
+        raise ValueError(f"kind must be 'images', 'labels' or None, got {kind!r}")
+    where = _name_of(path_or_fileobj, name)
+    data = _read_source(path_or_fileobj, where)
+    return _parse_idx(data, where, kind)
+
+
+def write_idx(path: str | os.PathLike, array: np.ndarray) -> pathlib.Path:
+    """Writes a uint8 image or label array as an IDX file, atomically.
+
+    Args:
+      path: the file; gzipped when its name ends in ``.gz``.
+      array: uint8 - [N, rows, cols] (magic 2051) or uint8 - [N] (magic 2049).
+
+    Returns:
+      The path written.
+    """
+    from tfv1_mnist.outputs import atomic_path
+
+    array = np.asarray(array)
+    if array.dtype != np.uint8 or array.ndim not in (1, 3):
+        raise DataError(f"{path}: IDX needs uint8 [N] labels or [N, rows, cols] images, got {array.dtype} {array.shape}")
+    magic = IMAGE_MAGIC if array.ndim == 3 else LABEL_MAGIC
+    header = struct.pack(f">I{array.ndim}I", magic, *array.shape)
+    payload = header + np.ascontiguousarray(array).tobytes()
+    path = pathlib.Path(path)
+    if path.name.endswith(".gz"):
+        import gzip
+
+        payload = gzip.compress(payload, compresslevel=6, mtime=0)
+    with atomic_path(path) as tmp:
+        tmp.write_bytes(payload)
+        os.chmod(tmp, 0o644)  # a data file, not a secret (the temporary name is created 0600)
+    return path
+
+
+def _idx_candidates(key: str) -> tuple[str, ...]:
+    split, what = IDX_FILES[key].split("-")[:2]  # "train", "images"
+    idx = "idx3" if what == "images" else "idx1"
+    return (
+        f"{split}-{what}-{idx}-ubyte.gz",
+        f"{split}-{what}-{idx}-ubyte",
+        f"{split}-{what}.{idx}-ubyte",
+        f"{split}-{what}.{idx}-ubyte.gz",
+    )
+
+
+def find_idx_files(folder: str | os.PathLike, *, missing_ok: bool = False) -> dict[str, pathlib.Path] | None:
+    """Finds the four IDX files in a folder.
+
+    Accepts ``train-images-idx3-ubyte.gz``, its gunzipped form
+    ``train-images-idx3-ubyte`` and the ``train-images.idx3-ubyte`` naming
+    (likewise for ``train-labels-idx1-ubyte`` and ``t10k-*``).
+
+    Args:
+      folder: the folder to look in.
+      missing_ok: return None instead of raising when a file is missing.
+
+    Returns:
+      ``{"x_train", "y_train", "x_test", "y_test"}`` -> path, or None.
+
+    Raises:
+      DataError: a file is missing (unless ``missing_ok``).
+    """
+    folder = pathlib.Path(folder)
+    found: dict[str, pathlib.Path] = {}
+    missing: list[str] = []
+    for key in IDX_FILES:
+        for cand in _idx_candidates(key):
+            if (folder / cand).is_file():
+                found[key] = folder / cand
+                break
+        else:
+            missing.append(IDX_FILES[key])
+    if missing:
+        if missing_ok:
+            return None
+        if not folder.is_dir():
+            raise DataError(f"{folder}: no such folder; {_fetch_hint()}")
+        raise DataError(
+            f"{folder}: missing {', '.join(missing)} (gzipped or not); put the four MNIST IDX files there, "
+            f"or {_fetch_hint()}"
+        )
+    return found
+
+
+def read_idx_folder(folder: str | os.PathLike, *, checksum: bool = True) -> Mnist:
+    """Reads a folder holding the four standard IDX files.
+
+    Args:
+      folder: the folder (see `find_idx_files` for the names accepted).
+      checksum: compute ``sha256`` (`idx_folder_sha256`) and recognise MNIST and
+        Fashion-MNIST by their files' checksums.  False skips hashing; the
+        name is then the folder's name.
+
+    Returns:
+      An `Mnist` named "mnist", "fashion-mnist" (with its class names), or the
+      folder's name.
+
+    Raises:
+      DataError: a file is missing or bad, or image and label counts disagree.
+    """
+    folder = pathlib.Path(folder)
+    files = find_idx_files(folder)
+    assert files is not None
+    arrays: dict[str, np.ndarray] = {}
+    sums: dict[str, str] = {}
+    for key, path in files.items():
+        where = str(path)
+        data = _read_source(path, where)
+        hasher = _HashBytes(data) if checksum else None
+        arrays[key] = _parse_idx(data, where, "images" if key.startswith("x") else "labels")
+        if hasher is not None:
+            sums[key] = hasher.result()
+    for split in ("train", "test"):
+        x, y = arrays[f"x_{split}"], arrays[f"y_{split}"]
+        if x.shape[0] != y.shape[0]:
+            raise DataError(
+                f"{files[f'x_{split}']} holds {x.shape[0]} images but {files[f'y_{split}']} holds "
+                f"{y.shape[0]} labels; the counts must agree (are the files from different data sets?)"
+            )
+        if x.shape[1:] != (28, 28):
+            raise DataError(f"{files[f'x_{split}']}: images are {x.shape[1]}x{x.shape[2]}, expected 28x28")
+        _labels_to_uint8(y, f"labels", str(files[f"y_{split}"]))
+    name, class_names, sha = folder.resolve().name or "idx", MNIST_CLASS_NAMES, ""
+    if checksum:
+        sha = idx_folder_sha256(sums[k] for k in IDX_FILES)
+        if sums == MNIST_IDX_SHA256:
+            name = "mnist"
+        elif sums == FASHION_IDX_SHA256:
+            name, class_names = "fashion-mnist", FASHION_CLASS_NAMES
+    return Mnist(**arrays, name=name, path=str(folder), sha256=sha, class_names=class_names)
+
+
+class _HashBytes(_BackgroundHash):
+    """Hashes bytes already in memory, in a thread, while they are parsed."""
+
+    def __init__(self, data: bytes):  # noqa: D107 - see class docstring
+        self._result = None
+        self._error = None
+        self._thread = threading.Thread(target=self._run_bytes, args=(data,), daemon=True)
+        self._thread.start()
+
+    def _run_bytes(self, data: bytes) -> None:
+        self._result = hashlib.sha256(data).hexdigest()
+
+
+def write_idx_folder(folder: str | os.PathLike, mnist: Mnist) -> pathlib.Path:
+    """Writes the four standard gzipped IDX files into a folder.
+
+    Args:
+      folder: created if needed; each file is written atomically.
+      mnist: the data set to write.
+
+    Returns:
+      The folder.
+    """
+    folder = pathlib.Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    for key, fname in IDX_FILES.items():
+        write_idx(folder / fname, getattr(mnist, key))
+    return folder
