@@ -80,3 +80,190 @@ def plot_history(history: Mapping[str, Sequence[float]], path: str | os.PathLike
         ax.grid(alpha=0.3)
         ax.legend()
     save_figure(fig, path)
+
+
+# Comparison and report figures: overlays of implementations, and the pictures of a
+# trained model (weight templates, confusion matrix, worst-classified digits).
+
+__all__ += [
+    "plot_loss_overlay",
+    "plot_weight_templates",
+    "plot_confusion_matrix",
+    "plot_worst_digits",
+]
+
+
+def _as_float_array(values) -> np.ndarray:
+    return np.array([np.nan if v is None else v for v in values], dtype=np.float64)
+
+
+def plot_loss_overlay(
+    curves: Mapping[str, Sequence[float]],
+    path: str | os.PathLike,
+    *,
+    reference: str | None = None,
+    title: str = "Loss per step",
+    xlabel: str = "step",
+) -> None:
+    """Overlays several implementations' loss curves, and their distance to one of them.
+
+    Left panel: every curve on one set of axes.  Right panel: ``|curve - reference|``
+    per step on a log scale; steps where the two are exactly equal (or both
+    non-finite) cannot be drawn on a log axis, and a note counts them.
+
+    Args:
+      curves: name -> float [steps] losses (None/NaN/inf leave gaps).  Curves
+        may differ in length; differences use the common prefix.
+      path: where to write the figure.
+      reference: the name the differences are taken against (default: the first).
+      title: the figure title.
+      xlabel: label of the x axis (``step`` or ``epoch``).
+    """
+    names = list(curves)
+    if not names:
+        raise ValueError("plot_loss_overlay needs at least one curve")
+    reference = names[0] if reference is None else reference
+    ys = {name: _as_float_array(curves[name]) for name in names}
+    fig, (ax, dax) = plt.subplots(1, 2, figsize=(12, 4))
+    for name, y in ys.items():
+        y = np.where(np.isfinite(y), y, np.nan)
+        ax.plot(np.arange(1, y.size + 1), y, linewidth=1.0, label=name, alpha=0.8)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel("loss")
+    ax.set_title(title)
+    ax.grid(alpha=0.3)
+    ax.legend()
+    ref = ys[reference]
+    notes = []
+    for name in names:
+        if name == reference:
+            continue
+        y = ys[name]
+        k = min(y.size, ref.size)
+        d = np.abs(y[:k] - ref[:k])
+        same = (y[:k] == ref[:k]) | (np.isnan(y[:k]) & np.isnan(ref[:k]))
+        d[same | ~np.isfinite(d)] = np.nan
+        if np.isfinite(d).any():
+            dax.semilogy(np.arange(1, k + 1), d, linewidth=0.8, label=f"|{name} - {reference}|")
+        if same.any():
+            notes.append(f"{name}: {int(same.sum())} of {k} {xlabel}s exactly equal")
+    dax.set_xlabel(xlabel)
+    dax.set_ylabel("absolute difference (log)")
+    dax.set_title(f"Difference from {reference}")
+    dax.grid(alpha=0.3, which="both")
+    if dax.get_legend_handles_labels()[0]:
+        dax.legend()
+    if notes:
+        dax.text(0.99, 0.99, "\n".join(notes), transform=dax.transAxes, fontsize=8, va="top", ha="right")
+    save_figure(fig, path)
+
+
+def plot_weight_templates(
+    weights: np.ndarray,
+    path: str | os.PathLike,
+    class_names: Sequence[str] = tuple("0123456789"),
+    title: str = "Softmax weights per class",
+) -> None:
+    """Draws a softmax regressor's weights as ten 28x28 class templates.
+
+    Red pixels raise a class's score and blue pixels lower it; each template has
+    its own symmetric colour scale.
+
+    Args:
+      weights: float [784, 10] (``W`` of ``x @ W + b``); NaN pixels show blank.
+      path: where to write the figure.
+      class_names: 10 labels for the panels.
+      title: the figure title.
+    """
+    w = np.asarray(weights, dtype=np.float64)
+    if w.shape != (784, 10):
+        raise ValueError(f"weights must have shape (784, 10), got {w.shape}")
+    fig, axes = plt.subplots(2, 5, figsize=(10, 4.4))
+    for k, ax in enumerate(axes.flat):
+        img = w[:, k].reshape(28, 28)
+        finite = img[np.isfinite(img)]
+        lim = float(np.abs(finite).max()) if finite.size else 1.0
+        ax.imshow(img, cmap="seismic", vmin=-lim or -1.0, vmax=lim or 1.0)
+        ax.set_title(str(class_names[k]))
+        ax.set_xticks([])
+        ax.set_yticks([])
+    fig.suptitle(title)
+    save_figure(fig, path)
+
+
+def plot_confusion_matrix(
+    matrix: np.ndarray,
+    path: str | os.PathLike,
+    class_names: Sequence[str] = tuple("0123456789"),
+    title: str = "Confusion matrix",
+) -> None:
+    """Draws a confusion matrix with its counts.
+
+    Args:
+      matrix: int [10, 10]; row = true class, column = predicted class.
+      path: where to write the figure.
+      class_names: 10 labels for the axes.
+      title: the figure title; the accuracy is appended.
+    """
+    m = np.asarray(matrix, dtype=np.int64)
+    total = int(m.sum())
+    acc = float(np.trace(m)) / total if total else float("nan")
+    fig, ax = plt.subplots(figsize=(6.2, 5.4))
+    im = ax.imshow(m, cmap="Blues")
+    ticks = np.arange(m.shape[0])
+    ax.set_xticks(ticks, [str(c) for c in class_names], rotation=45 if max(map(len, class_names)) > 2 else 0)
+    ax.set_yticks(ticks, [str(c) for c in class_names])
+    ax.set_xlabel("predicted")
+    ax.set_ylabel("true")
+    ax.set_title(f"{title} (accuracy {acc:.4f})")
+    threshold = m.max() / 2 if m.size else 0
+    for i in range(m.shape[0]):
+        for j in range(m.shape[1]):
+            if m[i, j]:
+                ax.text(j, i, str(m[i, j]), ha="center", va="center", fontsize=7,
+                        color="white" if m[i, j] > threshold else "black")
+    fig.colorbar(im, ax=ax, fraction=0.046)
+    save_figure(fig, path)
+
+
+def plot_worst_digits(
+    images: np.ndarray,
+    true_labels: Sequence[int],
+    predicted: Sequence[int],
+    confidence: Sequence[float],
+    path: str | os.PathLike,
+    class_names: Sequence[str] = tuple("0123456789"),
+    title: str = "Worst-classified test digits",
+    columns: int = 8,
+) -> None:
+    """Draws a grid of test images, each titled with its true and predicted label.
+
+    Args:
+      images: uint8 or float [K, 28, 28], K >= 1.
+      true_labels: int [K] true classes.
+      predicted: int [K] predicted classes.
+      confidence: float [K] probability the model gave its (wrong) prediction.
+      path: where to write the figure.
+      class_names: 10 labels.
+      title: the figure title.
+      columns: images per row.
+    """
+    images = np.asarray(images)
+    k = images.shape[0]
+    if k == 0:
+        raise ValueError("plot_worst_digits needs at least one image")
+    cols = min(columns, k)
+    rows = -(-k // cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(1.5 * cols, 1.75 * rows + 0.4), squeeze=False)
+    for i, ax in enumerate(axes.flat):
+        ax.set_xticks([])
+        ax.set_yticks([])
+        if i >= k:
+            ax.axis("off")
+            continue
+        ax.imshow(images[i], cmap="gray_r")
+        t, p = int(true_labels[i]), int(predicted[i])
+        ax.set_title(f"true {class_names[t]}\npred {class_names[p]} ({float(confidence[i]):.2f})",
+                     fontsize=8, color="tab:red" if t != p else "black")
+    fig.suptitle(title)
+    save_figure(fig, path)
