@@ -1,0 +1,159 @@
+"""The seed's Keras CNN program, kept as a reference implementation.
+
+Pattern: the seed's own code path — a ``keras.Sequential`` compiled with
+``adam``, ``sparse_categorical_crossentropy`` and ``accuracy``, trained by
+``model.fit(..., validation_data=(x_test, y_test))`` — wrapped so that it can
+start from ``cnn_v2``'s initial weights and replay ``cnn_v2``'s batch order.
+With the same config both implementations then see identical inputs, and any
+difference in their histories comes from the numerics alone.
+
+How the batch order is replayed: each epoch is one ``fit`` call (``initial_epoch=e,
+epochs=e+1``) on a ``tf.data.Dataset`` that yields that epoch's pre-ordered
+batches (``fit`` never shuffles a dataset).  The optimizer state carries over
+between calls, so this is the same as one ``fit`` over all epochs.
+
+How the per-step loss is measured: Keras reports, after each batch, the running
+mean of the batch losses weighted by batch size.  ``_StepLoss`` (a callback,
+``on_train_batch_end``) recovers each batch's own loss from two consecutive
+running means: ``(m_i * n_i - m_{i-1} * n_{i-1}) / b_i``.  Keras accumulates in
+float32, so this is exact to about 1e-5 on a full 60k epoch (1e-7 on tiny data).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from typing import Any, Sequence
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from tfv1_mnist.config import CNNConfig
+from tfv1_mnist.errors import ConfigError
+
+__all__ = ["build_model", "prepare_images", "train"]
+
+_log = logging.getLogger(__name__)
+
+
+def build_model(learning_rate: float = 0.001) -> keras.Sequential:
+    """The seed's CNN (10,000 parameters), compiled as the seed compiled it.
+
+    Args:
+      learning_rate: Adam's rate (the seed used Keras' default, 0.001).
+
+    Returns:
+      A compiled ``keras.Sequential``: input float32 [N,28,28,1], output softmax
+      probabilities float32 [N,10].  Its ``get_weights()`` order is the one
+      ``cnn_v2`` uses.
+    """
+    model = keras.Sequential([
+        keras.Input(shape=(28, 28, 1)),
+        keras.layers.Conv2D(28, kernel_size=(3, 3), activation="relu"),
+        keras.layers.MaxPooling2D(pool_size=(2, 2)),
+        keras.layers.Conv2D(10, kernel_size=(4, 4), activation="relu"),
+        keras.layers.MaxPooling2D(pool_size=(2, 2)),
+        keras.layers.Flatten(),
+        keras.layers.Dense(20, activation="relu"),
+        keras.layers.Dense(10, activation="softmax"),
+    ], name="seed_cnn")
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate=learning_rate),
+                  loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    return model
+
+
+def prepare_images(x: np.ndarray, normalize: bool) -> np.ndarray:
+    """The seed's input: float32 [N,28,28,1], raw 0..255 or (``normalize``) ``x / 255``.
+
+    Args:
+      x: uint8 [N,28,28] images.
+      normalize: divide by 255 (bit-identical to ``cnn_v2.scale_images``).
+
+    Returns:
+      float32 [N,28,28,1].
+    """
+    x = np.asarray(x).reshape(-1, 28, 28, 1).astype(np.float32)
+    return x / np.float32(255.0) if normalize else x
+
+
+class _StepLoss(keras.callbacks.Callback):
+    """Recovers each training batch's loss from Keras' running mean (see module doc)."""
+
+    def __init__(self, batch_sizes: Sequence[int]):
+        super().__init__()
+        self.batch_sizes = list(batch_sizes)
+        self.losses: list[float] = []
+        self._prev_total = 0.0
+        self._seen = 0
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._prev_total, self._seen = 0.0, 0
+
+    def on_train_batch_end(self, batch, logs=None):
+        b = self.batch_sizes[batch]
+        self._seen += b
+        total = float(logs["loss"]) * self._seen
+        self.losses.append((total - self._prev_total) / b)
+        self._prev_total = total
+
+
+def _epoch_dataset(x: np.ndarray, y: np.ndarray, order: np.ndarray, batch_size: int):
+    x = tf.constant(x)
+    y = tf.constant(y)
+    ds = tf.data.Dataset.from_tensor_slices(np.asarray(order, np.int64)).batch(batch_size)
+    ds = ds.map(lambda idx: (tf.gather(x, idx), tf.gather(y, idx)))
+    return ds.prefetch(tf.data.AUTOTUNE)
+
+
+def train(config: CNNConfig, data: Any, *, initial_weights: Sequence[np.ndarray] | None = None,
+          batches: Sequence[np.ndarray] | None = None, verbose: int = 0,
+          ) -> tuple[keras.Sequential, dict]:
+    """Trains the seed's Keras model with ``fit``, validating on the test set.
+
+    Args:
+      config: a ``CNNConfig`` (epochs, batch_size, learning_rate, normalize, seed).
+      data: a ``datasets.Mnist`` (uint8 x_train [N,28,28], y_train [N], x_test
+        [M,28,28], y_test [M]).
+      initial_weights: 8 arrays in Keras order, or None for
+        ``cnn_v2.initial_weights(seed)`` — the same start as ``cnn_v2``.
+      batches: one int64 index array per epoch, or None for
+        ``cnn_v2.epoch_indices(N, seed, epoch)`` — the same order as ``cnn_v2``.
+        With ``config.seed`` None a seed is drawn for both.
+      verbose: ``fit``'s verbosity (0 silent, 1 progress bar).
+
+    Returns:
+      ``(model, history)``: history has lists ``loss``, ``accuracy``,
+      ``val_loss``, ``val_accuracy``, ``epoch_seconds`` (one per epoch, training
+      and validation as ``fit`` times them) and ``step_loss`` (one per step).
+    """
+    from tfv1_mnist import cnn_v2
+
+    if batches is not None and len(batches) < config.epochs:
+        raise ConfigError(f"batches holds {len(batches)} epochs but config.epochs is {config.epochs}")
+    seed = config.seed if config.seed is not None else cnn_v2._draw_run_seed()  # noqa: SLF001
+    model = build_model(config.learning_rate)
+    model.set_weights(list(initial_weights) if initial_weights is not None
+                      else cnn_v2.initial_weights(seed))
+    x_train = prepare_images(data.x_train, config.normalize)
+    x_test = prepare_images(data.x_test, config.normalize)
+    y_train = np.asarray(data.y_train).astype(np.int64)
+    y_test = np.asarray(data.y_test).astype(np.int64)
+    history: dict[str, list] = {k: [] for k in ("loss", "accuracy", "val_loss", "val_accuracy",
+                                                "epoch_seconds", "step_loss")}
+    for epoch in range(config.epochs):
+        order = (np.asarray(batches[epoch], np.int64) if batches is not None
+                 else cnn_v2.epoch_indices(len(x_train), seed, epoch))
+        steps = math.ceil(len(order) / config.batch_size)
+        sizes = [min(config.batch_size, len(order) - i * config.batch_size) for i in range(steps)]
+        step_cb = _StepLoss(sizes)
+        start = time.perf_counter()
+        fit = model.fit(_epoch_dataset(x_train, y_train, order, config.batch_size),
+                        validation_data=(x_test, y_test), initial_epoch=epoch, epochs=epoch + 1,
+                        shuffle=False, verbose=verbose, callbacks=[step_cb])
+        history["epoch_seconds"].append(time.perf_counter() - start)
+        for key in ("loss", "accuracy", "val_loss", "val_accuracy"):
+            history[key].append(float(fit.history[key][-1]))
+        history["step_loss"].extend(step_cb.losses)
+    return model, history
