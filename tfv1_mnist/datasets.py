@@ -536,121 +536,113 @@ def _bad_magic(magic: int, where: str, kind: str | None) -> DataError:
     )
 
 
-class _Inflater:
-    """Inflates a gzip stream piece by piece, never producing more than asked."""
+def _gunzip_head(data: memoryview, n: int, where: str) -> bytes:
+    """Inflates at most the first ``n`` bytes, feeding the input in small pieces.
 
-    def __init__(self, data: bytes | memoryview, where: str):
-        self._where = where
-        self._obj = zlib.decompressobj(wbits=31)
-        self._pending: bytes | memoryview = data
+    Small pieces, because zlib copies the input it has not used (all of it,
+    for a big file) into ``unconsumed_tail``.
+    """
+    obj = zlib.decompressobj(wbits=31)
+    out = b""
+    pos = 0
+    tail = b""
+    try:
+        while len(out) < n and (tail or pos < len(data)):
+            piece = tail + bytes(data[pos:pos + 4096])
+            pos += 4096
+            out += obj.decompress(piece, n - len(out))
+            tail = obj.unconsumed_tail
+            if obj.eof:
+                break
+    except zlib.error as err:
+        raise DataError(f"{where}: not a valid gzip file ({err}); fetch the file again") from None
+    return out
 
-    def read(self, n: int) -> bytes:
-        """Returns exactly n bytes, or raises DataError when the stream ends first."""
-        parts: list[bytes] = []
-        need = n
-        while need > 0:
-            try:
-                out = self._obj.decompress(self._pending, need)
-            except zlib.error as err:
-                raise DataError(f"{self._where}: corrupt gzip data ({err}); fetch the file again") from None
-            self._pending = self._obj.unconsumed_tail
-            if out:
-                parts.append(out)
-                need -= len(out)
-                continue
-            if self._obj.eof and self._obj.unused_data[:2] == b"\x1f\x8b":
-                # A further gzip member (concatenated gzip): go on with it.
-                self._pending = self._obj.unused_data
-                self._obj = zlib.decompressobj(wbits=31)
-                continue
+
+def _gunzip_exact(data: memoryview, total: int, where: str) -> bytes:
+    """Inflates a whole gzip stream that must hold exactly ``total`` bytes.
+
+    Never produces more than ``total + 1`` bytes, whatever the stream holds
+    (a gzip bomb is cut short and refused), and checks the end marker and CRC.
+    """
+    obj = zlib.decompressobj(wbits=31)
+    try:
+        out = obj.decompress(data, total)
+        parts = [out]
+        have = len(out)
+        while have < total and obj.eof and obj.unused_data[:2] == b"\x1f\x8b":
+            # Concatenated gzip members (as `cat a.gz b.gz` makes): go on.
+            rest = obj.unused_data
+            obj = zlib.decompressobj(wbits=31)
+            parts.append(obj.decompress(rest, total - have))
+            have += len(parts[-1])
+        if have < total:
             raise DataError(
-                f"{self._where}: truncated: the header promises {n} more bytes but the gzip stream "
-                f"ends after {n - need}; fetch the file again"
+                f"{where}: truncated: its header promises {total} bytes but the gzip stream holds "
+                f"{have}; fetch the file again"
             )
-        return parts[0] if len(parts) == 1 else b"".join(parts)
-
-    def finish(self) -> None:
-        """Checks that nothing is left (more data than the header says) and the CRC."""
-        try:
-            extra = self._obj.decompress(self._pending, 1)
-        except zlib.error as err:
-            raise DataError(f"{self._where}: corrupt gzip data ({err}); fetch the file again") from None
-        if extra:
+        if obj.decompress(obj.unconsumed_tail, 1):
             raise DataError(
-                f"{self._where}: holds more data than its header's counts say; the file is corrupt "
-                "or not MNIST; fetch it again"
+                f"{where}: holds more data than its header's counts say; the file is corrupt or not "
+                "MNIST; fetch it again"
             )
-        if not self._obj.eof:
-            raise DataError(f"{self._where}: truncated gzip stream (no end marker); fetch the file again")
-
-
-class _Plain:
-    """The same interface over uncompressed bytes."""
-
-    def __init__(self, data: bytes | memoryview, where: str):
-        self._data = memoryview(data)
-        self._pos = 0
-        self._where = where
-
-    def read(self, n: int) -> memoryview:
-        chunk = self._data[self._pos:self._pos + n]
-        if len(chunk) < n:
-            raise DataError(
-                f"{self._where}: truncated: the header promises {n} more bytes but the file holds "
-                f"{len(chunk)}; fetch the file again"
-            )
-        self._pos += n
-        return chunk
-
-    def remaining(self) -> int:
-        return len(self._data) - self._pos
-
-    def finish(self) -> None:
-        if self._pos != len(self._data):
-            raise DataError(
-                f"{self._where}: holds {len(self._data) - self._pos} bytes more than its header's counts say; "
-                "the file is corrupt or not MNIST; fetch it again"
-            )
+        if not obj.eof:
+            raise DataError(f"{where}: truncated gzip stream (no end marker); fetch the file again")
+        trailing = obj.unused_data
+        if trailing.strip(b"\0"):
+            if trailing[:2] == b"\x1f\x8b" and zlib.decompressobj(wbits=31).decompress(trailing, 1):
+                raise DataError(
+                    f"{where}: holds more data than its header's counts say (a further gzip member); "
+                    "the file is corrupt or not MNIST; fetch it again"
+                )
+            raise DataError(f"{where}: unexpected bytes after the gzip stream; fetch the file again")
+    except zlib.error as err:
+        raise DataError(f"{where}: corrupt gzip data ({err}); fetch the file again") from None
+    return parts[0] if len(parts) == 1 else b"".join(parts)
 
 
 def _parse_idx(data: bytes | memoryview, where: str, kind: str | None) -> np.ndarray:
     """Parses IDX bytes (gzipped or raw); see `read_idx`."""
-    gz = bytes(data[:2]) == b"\x1f\x8b"
+    view = memoryview(data)
+    gz = bytes(view[:2]) == b"\x1f\x8b"
     if not gz and where.lower().endswith(".gz"):
         raise DataError(f"{where}: not a gzip file (its name ends in .gz); fetch the file again")
-    src: _Inflater | _Plain = _Inflater(data, where) if gz else _Plain(data, where)
-    try:
-        head = src.read(4)
-    except DataError:
-        raise DataError(f"{where}: too short to be an IDX file (no 4-byte magic number); fetch it again") from None
-    magic = struct.unpack(">I", head)[0]
+    head = _gunzip_head(view, 16, where) if gz else bytes(view[:16])
+    if len(head) < 4:
+        raise DataError(f"{where}: too short to be an IDX file (no 4-byte magic number); fetch it again")
+    magic = struct.unpack(">I", head[:4])[0]
     if magic not in (IMAGE_MAGIC, LABEL_MAGIC):
         raise _bad_magic(magic, where, kind)
     if kind == "images" and magic != IMAGE_MAGIC or kind == "labels" and magic != LABEL_MAGIC:
         raise _bad_magic(magic, where, kind)
     ndim = 3 if magic == IMAGE_MAGIC else 1
-    try:
-        dims = struct.unpack(f">{ndim}I", src.read(4 * ndim))
-    except DataError:
-        raise DataError(f"{where}: truncated IDX header; fetch the file again") from None
+    hlen = 4 + 4 * ndim
+    if len(head) < hlen:
+        raise DataError(f"{where}: truncated IDX header ({len(head)} of {hlen} bytes); fetch the file again")
+    dims = struct.unpack(f">{ndim}I", head[4:hlen])
     nbytes = 1
     for d in dims:
         nbytes *= d
     if nbytes > MAX_ARRAY_BYTES:
         raise DataError(f"{where}: header claims dimensions {dims} ({nbytes} bytes); refusing so large an array")
-    if gz and nbytes > _MAX_DEFLATE_RATIO * len(data) + 1024:
-        raise DataError(
-            f"{where}: header claims {nbytes} bytes, more than {len(data)} gzip bytes can hold; "
-            "the file is truncated or corrupt, fetch it again"
-        )
-    if not gz and nbytes != src.remaining():
-        raise DataError(
-            f"{where}: header claims dimensions {dims} ({nbytes} bytes) but the file holds "
-            f"{src.remaining()} bytes of data; it is truncated or corrupt, fetch it again"
-        )
-    body = src.read(nbytes)
-    src.finish()
-    return np.frombuffer(body, dtype=np.uint8).reshape(dims)
+    if gz:
+        if nbytes > _MAX_DEFLATE_RATIO * len(view) + 1024:
+            raise DataError(
+                f"{where}: header claims {nbytes} bytes, more than {len(view)} gzip bytes can hold; "
+                "the file is truncated or corrupt, fetch it again"
+            )
+        buf: bytes | memoryview = _gunzip_exact(view, hlen + nbytes, where)
+    else:
+        if nbytes != len(view) - hlen:
+            raise DataError(
+                f"{where}: header claims dimensions {dims} ({nbytes} bytes) but the file holds "
+                f"{len(view) - hlen} bytes of data; it is truncated or corrupt, fetch it again"
+            )
+        buf = view
+    arr = np.frombuffer(buf, dtype=np.uint8, count=nbytes, offset=hlen).reshape(dims)
+    if arr.flags.writeable:
+        arr.flags.writeable = False
+    return arr
 
 
 def _read_source(source: str | os.PathLike | BinaryIO, where: str) -> bytes:
