@@ -102,6 +102,7 @@ def plot_loss_overlay(
     path: str | os.PathLike,
     *,
     reference: str | None = None,
+    pairs: Sequence[tuple[str, str]] | None = None,
     title: str = "Loss per step",
     xlabel: str = "step",
 ) -> None:
@@ -116,6 +117,8 @@ def plot_loss_overlay(
         may differ in length; differences use the common prefix.
       path: where to write the figure.
       reference: the name the differences are taken against (default: the first).
+      pairs: ``(name, reference)`` pairs to difference instead, e.g. one pair per
+        loss variant when the curves hold two models.
       title: the figure title.
       xlabel: label of the x axis (``step`` or ``epoch``).
     """
@@ -133,23 +136,22 @@ def plot_loss_overlay(
     ax.set_title(title)
     ax.grid(alpha=0.3)
     ax.legend()
-    ref = ys[reference]
+    if pairs is None:
+        pairs = [(name, reference) for name in names if name != reference]
     notes = []
-    for name in names:
-        if name == reference:
-            continue
-        y = ys[name]
+    for name, ref_name in pairs:
+        y, ref = ys[name], ys[ref_name]
         k = min(y.size, ref.size)
         d = np.abs(y[:k] - ref[:k])
         same = (y[:k] == ref[:k]) | (np.isnan(y[:k]) & np.isnan(ref[:k]))
         d[same | ~np.isfinite(d)] = np.nan
         if np.isfinite(d).any():
-            dax.semilogy(np.arange(1, k + 1), d, linewidth=0.8, label=f"|{name} - {reference}|")
+            dax.semilogy(np.arange(1, k + 1), d, linewidth=0.8, label=f"|{name} - {ref_name}|")
         if same.any():
             notes.append(f"{name}: {int(same.sum())} of {k} {xlabel}s exactly equal")
     dax.set_xlabel(xlabel)
     dax.set_ylabel("absolute difference (log)")
-    dax.set_title(f"Difference from {reference}")
+    dax.set_title("Difference between implementations")
     dax.grid(alpha=0.3, which="both")
     if dax.get_legend_handles_labels()[0]:
         dax.legend()

@@ -1,0 +1,98 @@
+"""Tests of the report's document model and its numpy helpers, and of the report figures."""
+
+from __future__ import annotations
+
+import base64
+
+import numpy as np
+import pytest
+
+from tfv1_mnist import plots, report
+
+
+def test_confusion_matrix_counts():
+    m = report.confusion_matrix([0, 1, 1, 2, 2, 2], [0, 1, 2, 2, 2, 0], num_classes=3)
+    np.testing.assert_array_equal(m, [[1, 0, 0], [0, 1, 1], [1, 0, 2]])
+    assert m.dtype == np.int64 and m.sum() == 6
+    with pytest.raises(ValueError, match="labels"):
+        report.confusion_matrix([0, 1], [0])
+
+
+def test_worst_examples_puts_confident_mistakes_first():
+    proba = np.array([
+        [0.9, 0.1],   # right, confident
+        [0.2, 0.8],   # wrong (true 0), p_true 0.2
+        [0.6, 0.4],   # right, less confident
+        [0.05, 0.95],  # wrong (true 0), p_true 0.05 -> worst
+        [np.nan, np.nan],  # NaN model output counts as p_true 0, predicted 0 -> right for class 0
+    ])
+    y = np.array([0, 0, 0, 0, 1])
+    idx = report.worst_examples(proba, y, k=4)
+    # row 4: argmax of [0, 0] is 0 != 1, so it is wrong with p_true 0: the worst of all.
+    assert idx.tolist() == [4, 3, 1, 2]
+    assert report.worst_examples(proba, y, k=10).size == 5
+
+
+def test_softmax_proba_scales_like_input_data():
+    rng = np.random.RandomState(0)
+    w = rng.randn(784, 10).astype(np.float32)
+    b = rng.randn(10).astype(np.float32)
+    x = rng.randint(0, 256, (5, 28, 28)).astype(np.uint8)
+    p = report.softmax_proba(w, b, x)
+    logits = (x.reshape(5, -1).astype(np.float32) * np.float32(1 / 255)) @ w + b
+    expected = np.exp(logits - logits.max(1, keepdims=True))
+    expected /= expected.sum(1, keepdims=True)
+    np.testing.assert_allclose(p, expected, rtol=1e-5)
+    assert p.dtype == np.float32
+    p_nan = report.softmax_proba(np.full((784, 10), np.nan, np.float32), b, x)
+    assert np.isnan(p_nan).all()
+
+
+def test_formatting():
+    assert report.fmt_accuracy(0.91234) == "0.9123"
+    assert report.fmt_accuracy(None) == "n/a"
+    assert report.fmt_seconds(3.14159) == "3.1 s"
+
+
+def test_report_renders_markdown_and_self_contained_html(tmp_path):
+    fig = tmp_path / "figs" / "loss.png"
+    plots.plot_loss([3.0, 2.0, float("nan"), 1.0], fig)
+    doc = report.Report("Reproduction <report>", tmp_path)
+    doc.heading("Runs").paragraph("Ran `tfv1-mnist softmax` with **seed** settings & more.")
+    doc.table(["run", "accuracy"], [["softmax | v1", "0.9123"]])
+    doc.bullets(["one", "two"]).code("tfv1-mnist reproduce --quick")
+    doc.figure(fig, "The loss curve")
+    md = doc.markdown()
+    assert md.startswith("# Reproduction <report>\n")
+    assert "| softmax \\| v1 | 0.9123 |" in md
+    assert "![The loss curve](figs/loss.png)" in md
+    assert "```console\ntfv1-mnist reproduce --quick\n```" in md
+    page = doc.html()
+    assert "<title>Reproduction &lt;report&gt;</title>" in page
+    assert "<code>tfv1-mnist softmax</code>" in page and "<strong>seed</strong>" in page
+    assert "&amp; more" in page
+    marker = 'src="data:image/png;base64,'
+    assert marker in page and "figs/loss.png" not in page
+    encoded = page.split(marker, 1)[1].split('"', 1)[0]
+    assert base64.b64decode(encoded) == fig.read_bytes()
+    paths = doc.write()
+    assert paths["md"].read_text() == md and paths["html"].read_text() == page
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["figs", "report.html", "report.md"]
+
+
+def test_report_figures_are_written(tmp_path):
+    rng = np.random.RandomState(0)
+    plots.plot_loss_overlay({"v1": [3.0, 2.0, 1.0], "v2": [3.0, 2.0001, 1.001]}, tmp_path / "o.png",
+                            title="overlay")
+    plots.plot_loss_overlay({"v1 naive": [1.0, np.nan], "v2 naive": [1.0, np.nan]}, tmp_path / "o2.png",
+                            pairs=[("v2 naive", "v1 naive")])
+    plots.plot_weight_templates(rng.randn(784, 10), tmp_path / "w.png")
+    plots.plot_confusion_matrix(report.confusion_matrix(rng.randint(0, 10, 50), rng.randint(0, 10, 50)),
+                                tmp_path / "c.png")
+    plots.plot_worst_digits(rng.randint(0, 255, (5, 28, 28)).astype(np.uint8), [1] * 5, [2] * 5, [0.9] * 5,
+                            tmp_path / "d.png")
+    for name in ("o.png", "o2.png", "w.png", "c.png", "d.png"):
+        assert (tmp_path / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", name
+    with pytest.raises(ValueError, match="784, 10"):
+        plots.plot_weight_templates(np.zeros((10, 784)), tmp_path / "bad.png")
+    assert not (tmp_path / "bad.png").exists()
