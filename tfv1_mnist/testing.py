@@ -277,8 +277,13 @@ def describe_mismatch(
         f"atol + rtol * |expected| (atol={atol:g}, rtol={rtol:g})",
         f"max abs error {abs_err[worst_abs]:.6g} at index {_format_index(worst_abs)}: "
         f"got {_format_value(actual[worst_abs])}, expected {_format_value(expected[worst_abs])}",
-        f"max rel error {rel_err[worst_rel]:.6g} at index {_format_index(worst_rel)}: "
-        f"got {_format_value(actual[worst_rel])}, expected {_format_value(expected[worst_rel])}",
+        f"max rel error {rel_err[worst_rel]:.6g} at index {_format_index(worst_rel)}"
+        + (
+            ""
+            if worst_rel == worst_abs
+            else f": got {_format_value(actual[worst_rel])}, "
+            f"expected {_format_value(expected[worst_rel])}"
+        ),
     ]
     listed = [tuple(int(i) for i in idx) for idx in np.argwhere(bad)[:max_listed]]
     if n_bad > 1:
