@@ -372,9 +372,13 @@ def _read_npy_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, where: str) -> 
             elif version == (2, 0):
                 shape, fortran, dtype = np.lib.format.read_array_header_2_0(fp)
             else:
-                shape, fortran, dtype = np.lib.format._read_array_header(fp, version)  # (3, 0)
-        except (ValueError, SyntaxError, TypeError, EOFError, OSError, zlib.error) as err:
-            raise DataError(f"{where}: {info.filename} is not a valid .npy array ({err})") from None
+                raise ValueError(f"unsupported .npy format version {version}")
+            shape = tuple(int(d) for d in shape)
+        except Exception as err:  # noqa: BLE001 - numpy's header parser raises many kinds on junk
+            raise DataError(
+                f"{where}: {info.filename} is not a valid .npy array ({type(err).__name__}: {err}); "
+                "write the file again with np.savez"
+            ) from None
         header_len = fp.tell()
         if dtype.hasobject:
             raise DataError(
@@ -439,10 +443,18 @@ def read_npz(path: str | os.PathLike, *, checksum: bool = True) -> Mnist:
                 )
             for key in NPZ_KEYS:
                 arrays[key] = _read_npy_member(zf, members[f"{key}.npy"], where)
+    except DataError:
+        raise
     except zipfile.BadZipFile as err:
         raise DataError(f"{where}: not a valid .npz (zip) file ({err}); fetch or write it again") from None
-    except (zipfile.LargeZipFile, NotImplementedError, EOFError, zlib.error) as err:
-        raise DataError(f"{where}: cannot read this .npz ({err}); write it again with np.savez") from None
+    except (
+        zipfile.LargeZipFile, NotImplementedError, EOFError, zlib.error, OSError, RuntimeError,
+        UnicodeDecodeError, ValueError, struct.error,
+    ) as err:
+        # A damaged zip directory surfaces as any of these (e.g. "encrypted", a bad name).
+        raise DataError(
+            f"{where}: cannot read this .npz ({type(err).__name__}: {err}); fetch or write it again"
+        ) from None
     for split in ("train", "test"):
         x = arrays[f"x_{split}"]
         if x.dtype != np.uint8:
