@@ -682,16 +682,22 @@ def export(model: CNN, out_dir: str | os.PathLike) -> dict:
     out.mkdir(parents=True, exist_ok=True)
     target = out / "saved_model"
     tmp = pathlib.Path(tempfile.mkdtemp(prefix=".saved_model.", dir=out))
+    tf_logger = logging.getLogger("tensorflow")
+    old_level = tf_logger.level
     try:
+        # tf.saved_model.save logs renamed inputs and "Assets written" at INFO.
+        tf_logger.setLevel(max(old_level, logging.WARNING))
         serving = _Serving(model)
         tf.saved_model.save(serving, str(tmp), signatures={
             "serving_default": serving.serving_default,
             "serving_uint8": serving.serving_uint8,
         })
+        tf_logger.setLevel(old_level)
         if target.exists():
             shutil.rmtree(target)
         os.replace(tmp, target)
     except BaseException:
+        tf_logger.setLevel(old_level)
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     keras_model = keras_reference.build_model()
