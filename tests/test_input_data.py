@@ -394,19 +394,21 @@ def test_env_var_sends_every_call_to_one_data_set(monkeypatch, tmp_path, npz_pat
 def test_missing_folder_tries_to_fetch_like_tf1(monkeypatch, tmp_path, tiny_arrays):
     calls = []
 
-    def fetch(dest, format="npz", **kwargs):
-        calls.append((str(dest), format))
+    def fetch(dest, fmt="npz", *, urls=None, **kwargs):
+        calls.append((str(dest), fmt, urls))
         datasets.write_idx_folder(dest, datasets.Mnist(**tiny_arrays, name="t", path="", sha256=""))
 
     monkeypatch.setitem(sys.modules, "tfv1_mnist.fetch", types.SimpleNamespace(fetch=fetch))
     target = tmp_path / "MNIST_data"
     d = input_data.read_data_sets(str(target), validation_size=10, rng=0)
-    assert calls == [(str(target), "idx")]
+    assert calls == [(str(target), "idx", None)]
+    input_data.read_data_sets(str(tmp_path / "other"), validation_size=10, rng=0, source_url="http://127.0.0.1:9/m/")
+    assert calls[1] == (str(tmp_path / "other"), "idx", ["http://127.0.0.1:9/m/"])
     assert d.test.num_examples == 50
 
 
 def test_offline_fetch_error_passes_through(monkeypatch, tmp_path):
-    def fetch(dest, format="npz", **kwargs):
+    def fetch(dest, fmt="npz", **kwargs):
         raise FetchError("offline: put train-images-idx3-ubyte.gz ... into " + str(dest))
 
     monkeypatch.setitem(sys.modules, "tfv1_mnist.fetch", types.SimpleNamespace(fetch=fetch))

@@ -562,10 +562,10 @@ def _fetch_into(train_dir: str, source_url: str) -> None:
             f"${DATA_ENV}=sample to use the embedded sample"
         ) from None
     _log.info("read_data_sets: %s holds no MNIST files; downloading them there", train_dir)
-    kwargs = {}
+    urls = None  # the fetch module's default: TF1's source, then a mirror
     if source_url and source_url != DEFAULT_SOURCE_URL:
-        kwargs["source_url"] = source_url
-    fetch.fetch(dest=train_dir, format="idx", **kwargs)
+        urls = [source_url]
+    fetch.fetch(train_dir, fmt="idx", urls=urls)
 
 
 def _resolve(train_dir, source_url) -> tuple[datasets.Mnist, bool]:

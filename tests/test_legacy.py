@@ -1,0 +1,159 @@
+"""Tests of run-legacy: unmodified TF1-era scripts run in a child process.
+
+Every child imports TensorFlow (seconds each), so the scripts are started
+together once per module and each test checks one of the results.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import pathlib
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from tfv1_mnist import cli, datasets, legacy
+from tfv1_mnist.errors import ConfigError, DataError
+
+REPO = pathlib.Path(__file__).resolve().parents[1]
+SCRIPTS = REPO / "tests" / "legacy_scripts"
+SEED_SCRIPT = REPO / "scripts" / "legacy" / "seed_softmax.py"
+TIMEOUT = 240  # a blocking plt.show() would hit this instead of hanging the suite
+
+
+def _tiny_idx_folder(folder: pathlib.Path, n_train: int) -> None:
+    rng = np.random.RandomState(0)
+    y_train = (np.arange(n_train) % 10).astype(np.uint8)
+    x_train = rng.randint(0, 256, size=(n_train, 28, 28)).astype(np.uint8)
+    y_test = (np.arange(20) % 10).astype(np.uint8)
+    x_test = rng.randint(0, 256, size=(20, 28, 28)).astype(np.uint8)
+    datasets.write_idx_folder(
+        folder, datasets.Mnist(x_train=x_train, y_train=y_train, x_test=x_test, y_test=y_test, name="t")
+    )
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory):
+    """Starts every child at once; returns name -> (exit status, stdout, stderr, cwd)."""
+    base = tmp_path_factory.mktemp("legacy")
+    cache = base / "empty-cache"
+    cache.mkdir()
+    env = {k: v for k, v in os.environ.items() if k != legacy.DATA_ENV}
+    env.update({datasets.CACHE_ENV: str(cache), "TF_CPP_MIN_LOG_LEVEL": "3", "MPLBACKEND": "TkAgg"})
+    with_folder = base / "with-folder"
+    _tiny_idx_folder(with_folder / "MNIST_data", 5100)
+    commands = {
+        # python -m tfv1_mnist.legacy; no MNIST_data/ there and an empty cache: the sample
+        "probe": ([sys.executable, "-m", "tfv1_mnist.legacy", str(SCRIPTS / "probe.py"), "a b", "--flag"], base),
+        # the folder the script names holds the files: they are read (TF1's Extracting lines)
+        "probe_folder": ([sys.executable, "-m", "tfv1_mnist.legacy", str(SCRIPTS / "probe.py")], with_folder),
+        # the seed program, unmodified, through the CLI with --data (overrides the folder)
+        "seed": ([sys.executable, "-m", "tfv1_mnist", "run-legacy", "--data", "sample", str(SEED_SCRIPT)],
+                 with_folder),
+        "contrib": ([sys.executable, "-m", "tfv1_mnist", "run-legacy", str(SCRIPTS / "uses_contrib.py")], base),
+        "feed_fake": ([sys.executable, "-m", "tfv1_mnist", "-q", "run-legacy", str(SCRIPTS / "fully_connected_feed.py"),
+                       "--fake_data", "--max_steps", "20", "--input_data_dir", "unused"], base),
+    }
+    procs = {
+        name: (subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True), cwd)
+        for name, (cmd, cwd) in commands.items()
+    }
+    results = {}
+    for name, (proc, cwd) in procs.items():
+        out, err = proc.communicate(timeout=TIMEOUT)
+        results[name] = (proc.returncode, out, err, cwd)
+    return results
+
+
+def _probe(result) -> dict:
+    code, out, err, _ = result
+    lines = [line for line in out.splitlines() if line.startswith("PROBE ")]
+    assert lines, f"no PROBE line (exit {code}); stderr:\n{err[-3000:]}"
+    return json.loads(lines[0][len("PROBE "):])
+
+
+def test_script_sees_tf1_and_runs_as_main(runs):
+    code, out, err, cwd = runs["probe"]
+    facts = _probe(runs["probe"])
+    assert code == 3  # the script's exit status passes through
+    assert "to stderr" in err
+    assert facts["argv"] == [str(SCRIPTS / "probe.py"), "a b", "--flag"]
+    assert facts["name"] == "__main__" and facts["file"] == "probe.py"
+    assert facts["path0"] == str(SCRIPTS)
+    assert facts["cwd"] == str(cwd)
+    assert facts["tf_name"] == "tensorflow" and facts["has_placeholder"] and not facts["has_contrib"]
+    assert facts["executing_eagerly"] is False  # v2 behaviour disabled in the child
+    assert facts["same_module"] and facts["helper_has_placeholder"]
+    assert facts["backend"].lower() == "agg"  # plt.show() returned: it did not block
+    assert "tensorflow.contrib.rnn has no counterpart" in facts["contrib_import_error"]
+    assert facts["fake_label"] == [1] + [0] * 9 and facts["fake_pixels"] == 784
+
+
+def test_without_data_the_sample_is_used_and_said(runs):
+    _, _, err, _ = runs["probe"]
+    facts = _probe(runs["probe"])
+    assert (facts["train"], facts["validation"], facts["test"]) == (3667, 333, 1000)
+    assert facts["validation_shape"] == [333, 784]
+    assert "no MNIST files there" in err and "never the network" in err
+    assert "validation_size=333" in err
+    assert err.count("using validation_size=333") == 1  # one warning line
+    assert 0 < facts["batch_sum"] < 100 * 784
+
+
+def test_folder_named_by_the_script_is_read_when_it_holds_files(runs):
+    code, out, _, cwd = runs["probe_folder"]
+    facts = _probe(runs["probe_folder"])
+    assert code == 3
+    assert (facts["train"], facts["validation"], facts["test"]) == (100, 5000, 20)  # TF1's default, not scaled
+    assert "Extracting MNIST_data/train-images-idx3-ubyte.gz" in out
+    assert out.count("Extracting ") == 4
+
+
+def test_seed_program_runs_unmodified_on_the_sample(runs):
+    code, out, err, _ = runs["seed"]
+    assert code == 0, err[-3000:]
+    accuracy = [line for line in out.splitlines() if line.startswith("Accuracy:")]
+    assert accuracy and 0.5 < float(accuracy[0].split()[1]) <= 1.0
+    assert "Extracting" not in out  # --data sample overrides the script's MNIST_data/ folder
+
+
+def test_tf_contrib_fails_with_a_message_naming_the_symbol(runs):
+    code, out, err, _ = runs["contrib"]
+    assert code == 1
+    assert "unreachable" not in out
+    assert "tf.contrib.layers.fully_connected" in err and "uses_contrib.py, line 7" in err
+    assert "LegacySymbolError" in err
+
+
+def test_fully_connected_feed_with_fake_data(runs):
+    code, out, err, _ = runs["feed_fake"]
+    assert code == 0, err[-3000:]
+    assert "Step 0: loss =" in out
+    assert out.count("Num examples: 10000") == 3  # train, validation, test: num_examples of fake sets
+    assert "run-legacy:" not in err  # -q: no info lines
+
+
+def test_missing_script_is_a_usage_error(tmp_path, capsys):
+    assert cli.main(["run-legacy", str(tmp_path / "nope.py")]) == 2
+    assert "nope.py: no such script" in capsys.readouterr().err
+    with pytest.raises(ConfigError):
+        legacy.run(tmp_path / "nope.py")
+
+
+def test_missing_data_path_is_a_data_error(tmp_path):
+    script = tmp_path / "s.py"
+    script.write_text("print('never runs')\n")
+    with pytest.raises(DataError, match="no-such.npz"):
+        legacy.run(script, data=tmp_path / "no-such.npz")
+
+
+def test_only_the_script_and_its_neighbours_count_as_legacy_code(tmp_path):
+    hook = legacy._LegacyImport(lambda *a, **k: None, object(), str(tmp_path))
+    assert hook._is_legacy({"__name__": "__main__"})
+    assert hook._is_legacy({"__name__": "helper", "__file__": str(tmp_path / "helper.py")})
+    assert not hook._is_legacy({"__name__": "keras", "__file__": str(pathlib.Path(np.__file__))})
+    assert not hook._is_legacy({"__name__": "x", "__file__": str(tmp_path.parent / "elsewhere.py")})
+    assert not hook._is_legacy(None)
