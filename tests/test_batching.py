@@ -39,7 +39,7 @@ class _Tf1DataSet:
         return self._images[start:end]
 
 
-@pytest.mark.parametrize("n,batch,steps", [(10, 3, 20), (12, 4, 9), (7, 7, 5), (100, 30, 11)])
+@pytest.mark.parametrize("n,batch,steps", [(10, 3, 20), (12, 4, 9), (7, 7, 5), (100, 30, 11), (0, 3, 2)])
 @pytest.mark.parametrize("shuffle", [True, False])
 def test_cursor_matches_tf1_next_batch(n, batch, steps, shuffle):
     np.random.seed(42)
@@ -51,6 +51,27 @@ def test_cursor_matches_tf1_next_batch(n, batch, steps, shuffle):
     for step, (e, g) in enumerate(zip(expected, got)):
         np.testing.assert_array_equal(g, e, err_msg=f"step {step}")
     assert cursor.epochs_completed == reference._epochs_completed
+
+
+def test_batch_larger_than_data_set_follows_tf1_arithmetic():
+    sizes = [32, 32, 100, 5]
+    np.random.seed(3)
+    reference = _Tf1DataSet(np.arange(40))
+    expected = [reference.next_batch(b) for b in sizes]
+    np.random.seed(3)
+    cursor = EpochCursor(40)
+    got = [cursor.next(b) for b in sizes]
+    assert [len(g) for g in got] == [len(e) for e in expected] == [32, 32, 56, 40]
+    for e, g in zip(expected, got):
+        np.testing.assert_array_equal(g, e)
+
+
+def test_order_is_a_read_only_view_of_the_current_epoch():
+    cursor = EpochCursor(10, rng=np.random.RandomState(0))
+    batch = cursor.next(4)
+    np.testing.assert_array_equal(cursor.order[:4], batch)
+    with pytest.raises(ValueError):
+        cursor.order[0] = 99
 
 
 def test_private_random_state_gives_the_global_seeded_order_and_leaves_global_alone():
@@ -82,6 +103,6 @@ def test_every_example_once_per_epoch_when_batches_divide():
 
 def test_bad_sizes_raise():
     with pytest.raises(ValueError, match="num_examples"):
-        EpochCursor(0)
-    with pytest.raises(ValueError, match="larger than the training set"):
+        EpochCursor(-1)
+    with pytest.raises(ValueError, match="training set's size"):
         tf1_batch_indices(5, 6, 1, np.random.RandomState(0))

@@ -22,7 +22,8 @@ class EpochCursor:
     """Walks a data set of ``num_examples`` in TF1's ``next_batch`` order.
 
     Args:
-      num_examples: number of examples, ``>= 1``.
+      num_examples: number of examples, ``>= 0`` (TF1 allowed an empty set,
+        e.g. ``validation_size=0``, and returned empty batches).
       rng: object with a ``shuffle(array)`` method (``numpy.random`` module, a
         ``numpy.random.RandomState``, or a ``numpy.random.Generator``).  TF1
         used the ``numpy.random`` module (the global RNG).
@@ -30,8 +31,8 @@ class EpochCursor:
     """
 
     def __init__(self, num_examples: int, rng=np.random, shuffle: bool = True):
-        if num_examples < 1:
-            raise ValueError(f"num_examples must be >= 1, got {num_examples}")
+        if num_examples < 0:
+            raise ValueError(f"num_examples must be >= 0, got {num_examples}")
         self._n = int(num_examples)
         self._rng = rng
         self._shuffle = shuffle
@@ -42,6 +43,13 @@ class EpochCursor:
     @property
     def num_examples(self) -> int:
         return self._n
+
+    @property
+    def order(self) -> np.ndarray:
+        """The current epoch's order: int64 [num_examples] indices into the unshuffled data."""
+        view = self._order.view()
+        view.flags.writeable = False
+        return view
 
     def _reshuffle(self) -> None:
         perm = np.arange(self._n)
@@ -65,7 +73,10 @@ class EpochCursor:
             rest = self._order[start:self._n]
             if shuffle:
                 self._reshuffle()
-            self._index_in_epoch = batch_size - rest.shape[0]
+            # TF1's arithmetic, kept even where it is odd: after a batch larger
+            # than the data set, ``start`` can pass the end and the next batch
+            # is then longer than asked.
+            self._index_in_epoch = batch_size - (self._n - start)
             return np.concatenate((rest, self._order[: self._index_in_epoch]))
         self._index_in_epoch += batch_size
         return self._order[start:self._index_in_epoch]
@@ -88,9 +99,9 @@ def tf1_batch_indices(
       int64 array [num_batches, batch_size] of row indices into the unshuffled
       training arrays.
     """
-    if batch_size > num_examples:
+    if not 0 < batch_size <= num_examples:
         raise ValueError(
-            f"batch_size {batch_size} is larger than the training set ({num_examples} examples)"
+            f"batch_size {batch_size} must be in [1, {num_examples}] (the training set's size)"
         )
     cursor = EpochCursor(num_examples, rng=rng, shuffle=shuffle)
     out = np.empty((num_batches, batch_size), dtype=np.int64)
