@@ -97,19 +97,21 @@ def test_evaluate_prints_accuracy_and_confusion_matrix(sample_run, capsys):
     assert np.trace(matrix) / 1000 == pytest.approx(accuracy, abs=1e-4)
 
 
-def test_seeded_cnn_runs_in_a_child_and_resumes(tiny_arrays, tmp_path, capsys):
+def test_seeded_cnn_runs_in_a_child_and_resumes_here(tiny_arrays, tmp_path):
     data_path = tmp_path / "tiny.npz"
     datasets.write_npz(data_path, **tiny_arrays)
     out = tmp_path / "run"
-    args = ["-q", "cnn", "--data", str(data_path), "--batch-size", "50", "--seed", "3",
-            "--out", str(out)]
-    assert cli.main(args + ["--epochs", "1"]) == 0
+    args = ["-q", "cnn", "--data", str(data_path), "--batch-size", "50", "--out", str(out)]
+    assert cli.main(args + ["--epochs", "1", "--seed", "3"]) == 0
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["provenance"]["op_determinism"] is True
+    assert not determinism.is_enabled()  # this process never switched
+    # Without --seed, --resume continues the checkpoint's seed and order, in this process.
     assert cli.main(args + ["--epochs", "2", "--resume"]) == 0
     metrics = json.loads((out / "metrics.json").read_text())
     assert len(metrics["history"]["loss"]) == 2
-    assert metrics["provenance"]["op_determinism"] is True
     assert metrics["provenance"]["resumed"] is True
-    assert not determinism.is_enabled()  # this process never switched
+    assert metrics["provenance"]["run_seed"] == 3
 
 
 def test_bad_flags_exit_2(capsys):
