@@ -74,9 +74,6 @@ class _HiddenFromTestLoaders:
         self._method = method
         functools.update_wrapper(self, method)
 
-    def __set_name__(self, owner: type, name: str) -> None:
-        self._name = name
-
     def __get__(self, instance: Any, owner: type | None = None) -> Any:
         if instance is None:
             return self
