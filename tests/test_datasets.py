@@ -179,6 +179,19 @@ def test_npz_missing_not_zip_truncated(tmp_path, tiny):
         datasets.read_npz(cut)
 
 
+@pytest.mark.parametrize("compress", [True, False])
+def test_npz_corrupt_data_fails_the_crc(tmp_path, tiny, compress):
+    path = datasets.write_npz(tmp_path / "d.npz", **tiny.arrays(), compress=compress)
+    data = bytearray(path.read_bytes())
+    with zipfile.ZipFile(path) as zf:
+        info = zf.getinfo("x_test.npy")
+    data[info.header_offset + 30 + len("x_test.npy") + info.compress_size // 2] ^= 0x55
+    path.write_bytes(bytes(data))
+    with pytest.raises(DataError, match="x_test") as err:
+        datasets.read_npz(path)
+    assert str(path) in str(err.value)
+
+
 def test_npz_header_lying_about_shape_is_refused_before_allocating(tmp_path, tiny):
     # An .npy member whose header claims a huge shape but holds few bytes.
     path = tmp_path / "liar.npz"

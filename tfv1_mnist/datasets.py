@@ -265,26 +265,32 @@ def idx_folder_sha256(file_sums: Iterable[str]) -> str:
     return hashlib.sha256("".join(file_sums).encode("ascii")).hexdigest()
 
 
-class _BackgroundHash:
-    """Hashes a file in a thread (hashlib releases the GIL) while it is parsed."""
+class _HashFile:
+    """Hashes a file (or bytes) in a thread, while the caller parses it.
 
-    def __init__(self, path: pathlib.Path):
-        self._result: str | None = None
+    hashlib releases the GIL, so this costs no wall time on a second core.
+    """
+
+    def __init__(self, source: pathlib.Path | bytes):
+        self._result = ""
         self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._run, args=(path,), daemon=True)
+        self._thread = threading.Thread(target=self._run, args=(source,), daemon=True)
         self._thread.start()
 
-    def _run(self, path: pathlib.Path) -> None:
+    def _run(self, source: pathlib.Path | bytes) -> None:
         try:
-            self._result = file_sha256(path)
-        except BaseException as err:  # reported by result()
+            if isinstance(source, bytes):
+                self._result = hashlib.sha256(source).hexdigest()
+            else:
+                self._result = file_sha256(source)
+        except OSError as err:
             self._error = err
 
     def result(self) -> str:
+        """Waits for and returns the hex sha256."""
         self._thread.join()
         if self._error is not None:
-            raise self._error
-        assert self._result is not None
+            raise DataError(f"cannot read the file to hash it ({self._error})")
         return self._result
 
 
@@ -356,8 +362,21 @@ def _load_sample() -> Mnist:
 # npz
 
 
-def _read_npy_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, where: str) -> np.ndarray:
-    """Reads one ``.npy`` member after checking its header against its size."""
+def _read_npy_member(zf: zipfile.ZipFile, raw: BinaryIO, info: zipfile.ZipInfo, where: str) -> np.ndarray:
+    """Reads one ``.npy`` member after checking its header against its size.
+
+    The header is parsed through ``zipfile``; the data, once its size is
+    known to agree with the member's, is read straight from the file: a
+    stored member into an array with one ``readinto``, a deflated one inflated
+    in one bounded call (never more than the member's recorded size).  Both
+    are CRC-checked, as ``zipfile`` would.
+
+    Args:
+      zf: the open archive.
+      raw: the same file opened for raw reading.
+      info: the member.
+      where: the file name for messages.
+    """
     key = info.filename[:-4]
     if info.file_size > MAX_ARRAY_BYTES + 4096:
         raise DataError(
@@ -385,7 +404,7 @@ def _read_npy_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, where: str) -> 
                 f"{where}: {key} is an object array; it is refused because loading it would "
                 "unpickle arbitrary code. Save plain uint8 arrays (np.savez) instead"
             )
-        if any(int(d) < 0 for d in shape):
+        if any(d < 0 for d in shape):
             raise DataError(f"{where}: {key} has a negative dimension in its header: {shape}")
         nbytes = int(np.prod(shape, dtype=object)) * dtype.itemsize
         if nbytes > MAX_ARRAY_BYTES:
@@ -395,14 +414,89 @@ def _read_npy_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, where: str) -> 
                 f"{where}: {key}'s header claims shape {shape} ({nbytes} bytes) but the member holds "
                 f"{info.file_size - header_len} bytes; the file is truncated or corrupt, fetch it again"
             )
-        try:
-            raw = fp.read(nbytes)
-        except (zipfile.BadZipFile, zlib.error, EOFError, OSError) as err:
-            raise DataError(f"{where}: {key} is corrupt ({err}); fetch or write the file again") from None
-    if len(raw) != nbytes:
-        raise DataError(f"{where}: {key} is truncated: {len(raw)} of {nbytes} bytes")
-    arr = np.frombuffer(raw, dtype=dtype)
-    return arr.reshape(shape, order="F" if fortran else "C")
+        if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED) or info.flag_bits & 1:
+            # Rare (bzip2/lzma members): zipfile's own reader, block by block.
+            flat = np.empty(nbytes, dtype=np.uint8)
+            pos = 0
+            while pos < nbytes:
+                block = fp.read(min(1 << 18, nbytes - pos))
+                if not block:
+                    raise DataError(f"{where}: {key} is truncated: {pos} of {nbytes} bytes")
+                flat[pos:pos + len(block)] = np.frombuffer(block, dtype=np.uint8)
+                pos += len(block)
+            fp.read(1)  # reaches the end of the member, where zipfile checks the CRC
+            flat.flags.writeable = False
+            return flat.view(dtype).reshape(shape, order="F" if fortran else "C")
+    start = _member_data_offset(raw, info, where)
+    raw.seek(start)
+    if info.compress_type == zipfile.ZIP_STORED:
+        crc = zlib.crc32(raw.read(header_len))
+        flat = np.empty(nbytes, dtype=np.uint8)
+        got = raw.readinto(memoryview(flat))
+        if got != nbytes:
+            raise DataError(f"{where}: {key} is truncated: {got} of {nbytes} bytes; fetch the file again")
+        crc = zlib.crc32(flat, crc)
+        flat.flags.writeable = False
+    else:
+        if info.compress_size > 2 * MAX_ARRAY_BYTES:
+            raise DataError(f"{where}: member {info.filename} is implausibly large; refusing it")
+        flat, crc = _inflate_member(raw, info, where, key)
+        flat = flat[header_len:]
+        flat.flags.writeable = False
+    if crc != info.CRC:
+        raise DataError(f"{where}: {info.filename} fails its CRC-32 check; the file is corrupt, fetch it again")
+    return flat.view(dtype).reshape(shape, order="F" if fortran else "C")
+
+
+def _inflate_member(raw: BinaryIO, info: zipfile.ZipInfo, where: str, key: str) -> tuple[np.ndarray, int]:
+    """Inflates a deflated member into an array of exactly its recorded size; returns it and its CRC-32.
+
+    The input goes in 64 KiB pieces, so no single step can produce more than
+    ~66 MB, and output beyond the recorded size is refused (a zip bomb).
+    """
+    out = np.empty(info.file_size, dtype=np.uint8)
+    inflater = zlib.decompressobj(-zlib.MAX_WBITS)
+    left = info.compress_size
+    pos = 0
+    crc = 0
+    try:
+        while left > 0:
+            piece = raw.read(min(1 << 16, left))
+            if not piece:
+                break
+            left -= len(piece)
+            block = inflater.decompress(piece)
+            if pos + len(block) > info.file_size:
+                raise DataError(
+                    f"{where}: {key} inflates to more than the {info.file_size} bytes its zip entry "
+                    "records; the file is corrupt (or a zip bomb), fetch it again"
+                )
+            out[pos:pos + len(block)] = np.frombuffer(block, dtype=np.uint8)
+            crc = zlib.crc32(block, crc)  # while the block is in cache
+            pos += len(block)
+            if inflater.eof:
+                break
+    except zlib.error as err:
+        raise DataError(f"{where}: {key} is corrupt ({err}); fetch or write the file again") from None
+    if pos != info.file_size or not inflater.eof:
+        raise DataError(
+            f"{where}: {key} inflates to {pos} bytes, not the {info.file_size} its zip entry records; "
+            "the file is truncated or corrupt, fetch it again"
+        )
+    return out, crc
+
+
+def _member_data_offset(raw: BinaryIO, info: zipfile.ZipInfo, where: str) -> int:
+    """Where a member's (possibly compressed) bytes start, from its local header."""
+    raw.seek(info.header_offset)
+    local = raw.read(30)
+    if len(local) < 30 or local[:4] != b"PK\x03\x04":
+        raise DataError(f"{where}: bad local header for {info.filename}; the file is corrupt, fetch it again")
+    name_len, extra_len = struct.unpack("<HH", local[26:30])
+    start = info.header_offset + 30 + name_len + extra_len
+    if start + info.compress_size > os.fstat(raw.fileno()).st_size:
+        raise DataError(f"{where}: {info.filename} runs past the end of the file; it is truncated, fetch it again")
+    return start
 
 
 def read_npz(path: str | os.PathLike, *, checksum: bool = True) -> Mnist:
@@ -429,10 +523,11 @@ def read_npz(path: str | os.PathLike, *, checksum: bool = True) -> Mnist:
     where = str(path)
     if not path.is_file():
         raise DataError(f"{where}: file not found; {_fetch_hint()}")
-    hasher = _BackgroundHash(path) if checksum else None
+    # The sha256 is computed in a thread (hashlib releases the GIL) while the arrays are read.
+    hasher = _HashFile(path) if checksum else None
     arrays: dict[str, np.ndarray] = {}
     try:
-        with zipfile.ZipFile(path) as zf:
+        with open(path, "rb") as raw, zipfile.ZipFile(path) as zf:
             members = {info.filename: info for info in zf.infolist()}
             missing = [k for k in NPZ_KEYS if f"{k}.npy" not in members]
             if missing:
@@ -442,7 +537,7 @@ def read_npz(path: str | os.PathLike, *, checksum: bool = True) -> Mnist:
                     "an MNIST .npz holds x_train, y_train, x_test and y_test as in Keras' mnist.npz"
                 )
             for key in NPZ_KEYS:
-                arrays[key] = _read_npy_member(zf, members[f"{key}.npy"], where)
+                arrays[key] = _read_npy_member(zf, raw, members[f"{key}.npy"], where)
     except DataError:
         raise
     except zipfile.BadZipFile as err:
@@ -813,7 +908,7 @@ def read_idx_folder(folder: str | os.PathLike, *, checksum: bool = True) -> Mnis
     for key, path in files.items():
         where = str(path)
         data = _read_source(path, where)
-        hasher = _HashBytes(data) if checksum else None
+        hasher = _HashFile(data) if checksum else None
         arrays[key] = _parse_idx(data, where, "images" if key.startswith("x") else "labels")
         if hasher is not None:
             sums[key] = hasher.result()
@@ -835,19 +930,6 @@ def read_idx_folder(folder: str | os.PathLike, *, checksum: bool = True) -> Mnis
         elif sums == FASHION_IDX_SHA256:
             name, class_names = "fashion-mnist", FASHION_CLASS_NAMES
     return Mnist(**arrays, name=name, path=str(folder), sha256=sha, class_names=class_names)
-
-
-class _HashBytes(_BackgroundHash):
-    """Hashes bytes already in memory, in a thread, while they are parsed."""
-
-    def __init__(self, data: bytes):  # noqa: D107 - see class docstring
-        self._result = None
-        self._error = None
-        self._thread = threading.Thread(target=self._run_bytes, args=(data,), daemon=True)
-        self._thread.start()
-
-    def _run_bytes(self, data: bytes) -> None:
-        self._result = hashlib.sha256(data).hexdigest()
 
 
 def write_idx_folder(folder: str | os.PathLike, mnist: Mnist) -> pathlib.Path:
