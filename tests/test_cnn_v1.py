@@ -142,3 +142,44 @@ def test_bad_inputs_raise_config_error(tiny_arrays, keras_weights):
         cnn_v1.train_and_evaluate(config, data, batches=[np.array([0, 200])])
     with pytest.raises(ConfigError, match="epochs"):
         cnn_v1.train_and_evaluate(CNNConfig(epochs=2), data, batches=[np.arange(200)])
+
+
+def _keras_adam_losses(weights, data, order, batch_size, beta1, beta2):
+    import keras
+    import tensorflow as tf
+
+    model = _keras_model()
+    model.set_weights(weights)
+    opt = keras.optimizers.Adam(0.001, beta_1=beta1, beta_2=beta2)
+    losses = []
+    for s in range(0, order.size, batch_size):
+        idx = order[s:s + batch_size]
+        x = tf.constant(data.x_train[idx].astype(np.float32)[..., None])
+        y = tf.constant(data.y_train[idx].astype(np.int64))
+        with tf.GradientTape() as tape:
+            step_loss = tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(labels=y, logits=model(x)))
+        opt.apply_gradients(zip(tape.gradient(step_loss, model.trainable_variables), model.trainable_variables))
+        losses.append(float(step_loss))
+    return losses
+
+
+def test_the_float32_constants_one_minus_beta_explain_the_first_gap(keras_weights, tiny_arrays):
+    """TF1's kernel forms 1 - beta in float32 from float32 beta; Keras forms it in float64.
+
+    With Keras' betas the twin's loss differs from Keras' at the second step; with betas that
+    are exact float32 numbers, both compute the same constants and the first steps agree bit for bit.
+    """
+    assert np.float32(1) - np.float32(0.999) != np.float32(1 - 0.999)
+    data = _Data(tiny_arrays)
+    order = np.random.RandomState(1).permutation(200)[:96]
+    config = CNNConfig(epochs=1, batch_size=32)  # raw 0-255 pixels, as the seed
+    exact = {"beta1": float(np.float32(0.9)), "beta2": float(np.float32(0.999))}
+    for adam, first_equal in ((None, 1), (exact, 3)):
+        betas = adam or cnn_v1.KERAS_ADAM
+        _, history = cnn_v1.train_and_evaluate(config, data, initial_weights=keras_weights, batches=[order],
+                                               adam=adam)
+        ref = _keras_adam_losses(keras_weights, data, order, 32, betas["beta1"], betas["beta2"])
+        assert history["step_loss"][:first_equal] == ref[:first_equal], adam
+        if adam is None:
+            assert history["step_loss"][1] != ref[1]
+        np.testing.assert_allclose(history["step_loss"], ref, rtol=1e-4)

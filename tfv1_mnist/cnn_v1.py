@@ -38,7 +38,7 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import Sequence
+from typing import Mapping, Sequence
 
 import numpy as np
 
@@ -189,18 +189,19 @@ def loss(logits, labels):
     return tf.reduce_mean(xent, name="xentropy_mean")
 
 
-def training(loss_tensor, learning_rate: float):
+def training(loss_tensor, learning_rate: float, adam: Mapping[str, float] | None = None):
     """Adds the Adam training op, with Keras' hyperparameters (``KERAS_ADAM``).
 
     Args:
       loss_tensor: loss tensor, float32 scalar, from ``loss()``.
       learning_rate: Adam's learning rate.
+      adam: ``beta1``, ``beta2``, ``epsilon`` overriding ``KERAS_ADAM``.
 
     Returns:
       The op that applies one update and increments ``global_step``.
     """
     tf = _tf()
-    optimizer = tf.compat.v1.train.AdamOptimizer(learning_rate, **KERAS_ADAM)
+    optimizer = tf.compat.v1.train.AdamOptimizer(learning_rate, **{**KERAS_ADAM, **dict(adam or {})})
     global_step = tf.compat.v1.train.get_or_create_global_step()
     return optimizer.minimize(loss_tensor, global_step=global_step)
 
@@ -278,7 +279,7 @@ def _epoch_order(n: int, config: CNNConfig, epoch: int, batches) -> np.ndarray:
 
 def train_and_evaluate(config: CNNConfig, data, *, initial_weights: Sequence[np.ndarray] | None = None,
                        batches: Sequence[np.ndarray] | None = None, progress: bool = False,
-                       eval_batch_size: int = 1000):
+                       eval_batch_size: int = 1000, adam: Mapping[str, float] | None = None):
     """Trains the CNN in a Session, evaluating on the test set after every epoch.
 
     The graph lives in its own ``tf.Graph``; the Session is closed on return.
@@ -295,6 +296,8 @@ def train_and_evaluate(config: CNNConfig, data, *, initial_weights: Sequence[np.
         permutation.
       progress: show a ``keras.utils.Progbar`` per epoch.
       eval_batch_size: batch size of the per-epoch test-set evaluation.
+      adam: ``beta1``/``beta2``/``epsilon`` overriding ``KERAS_ADAM`` (e.g. to
+        show that the float32 constants ``1 - beta`` explain the gap to Keras).
 
     Returns:
       ``(weights, history)``: ``weights`` the 8 trained float32 arrays in Keras
@@ -318,7 +321,7 @@ def train_and_evaluate(config: CNNConfig, data, *, initial_weights: Sequence[np.
         logits = inference(images_pl, normalize=config.normalize, initial_weights=initial_weights,
                            seed=config.seed)
         loss_op = loss(logits, labels_pl)
-        train_op = training(loss_op, config.learning_rate)
+        train_op = training(loss_op, config.learning_rate, adam)
         correct = evaluation(logits, labels_pl)
         loss_sum = tf.reduce_sum(
             tf.nn.sparse_softmax_cross_entropy_with_logits(labels=labels_pl, logits=logits))
