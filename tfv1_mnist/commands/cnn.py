@@ -31,7 +31,9 @@ def register(subparsers) -> None:
         "cnn", help="train the seed's Keras CNN with a TF2 custom loop (tf.function + GradientTape)",
         description="Trains the seed's CNN (10,000 parameters) with Adam, validating on the test "
         "set each epoch. Writes OUT/metrics.json, OUT/history.png, OUT/checkpoints/, "
-        "OUT/saved_model/, OUT/model.keras and TensorBoard scalars in OUT/tensorboard/.")
+        "OUT/saved_model/, OUT/model.keras and TensorBoard scalars in OUT/tensorboard/. "
+        "--seed S also turns on op determinism, in a child process so that nothing else is "
+        "affected; two runs with the same seed give identical histories.")
     add_data_argument(p)
     p.add_argument("--epochs", type=int, default=defaults.epochs,
                    help=f"passes over the training set (default: {defaults.epochs})")

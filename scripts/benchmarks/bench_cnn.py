@@ -1,0 +1,357 @@
+"""CNN speed: one epoch of ``cnn_v2``'s custom loop against the seed's ``model.fit``.
+
+Pattern: every contender trains one epoch on the same data (full-size
+Fashion-MNIST, batch 32, the seed's raw pixels) from the same initial weights,
+interleaved round by round in one process, so machine load hits all of them
+alike.  Each record gives the median epoch time, the median of the per-round
+ratios to Keras' epoch in the same round (``ratio``; the target is <= 0.75) and
+the achieved GFLOP/s (``cnn_v2.TRAIN_FLOPS_PER_EXAMPLE``, about 3.7 MFLOP per
+example).
+
+Contenders (``variant``):
+  keras_fit       the seed's ``model.fit(x, y, batch_size=32)`` (no XLA: Keras
+                  turns ``jit_compile="auto"`` off on CPU-only machines).
+  cnn_v2          what ``train_and_evaluate`` runs: a tf.data pipeline and about
+                  20 ``tf.function`` calls per epoch (Progbar updates between them).
+  per_step        one ``tf.function`` call per batch.
+  whole_epoch     the whole epoch inside one ``tf.function`` call.
+  gather          whole epoch, batches gathered in-graph from an index matrix
+                  (no tf.data).
+  im2col          whole epoch, second conv (4x4x28) as extract_patches + matmul.
+  im2col_slices   whole epoch, second conv as 16 shifted slices, concatenated
+                  [N,10,10,448], @ kernel [448,10].
+  nchw            whole epoch, convs and pools in NCHW (oneDNN runs it on CPU).
+  keras_spe       the seed's model compiled with ``steps_per_execution`` (about 20
+                  calls per epoch, like ``cnn_v2``): how much of the gap is
+                  Keras' per-step dispatch.
+  unfused         whole epoch, ``x + b`` instead of ``bias_add`` (blocks the
+                  Conv2D+BiasAdd+Relu fusion).
+  xla             whole epoch, the step compiled with ``jit_compile=True``.
+
+Threads are fixed when TensorFlow starts, so compare thread settings across
+processes: ``TF_NUM_INTRAOP_THREADS=1 TF_NUM_INTEROP_THREADS=1 python
+scripts/bench.py cnn``.  Environment knobs in the record: ``threads``.
+
+    python scripts/bench.py cnn              # full size, 2 rounds
+    python scripts/bench.py --quick cnn      # 3,000 examples, 1 round (smoke run)
+    BENCH_CNN_VARIANTS=im2col,nchw,xla BENCH_CNN_ROUNDS=1 python scripts/bench.py cnn
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import statistics
+import sys
+import time
+from typing import Callable, Iterator
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+FASHION_DIR = "/usr/share/datasets/fashion-mnist"
+BATCH_SIZE = 32
+DEFAULT_VARIANTS = ("cnn_v2", "per_step", "whole_epoch", "keras_spe")
+ALL_VARIANTS = ("cnn_v2", "per_step", "whole_epoch", "gather", "im2col", "im2col_slices", "nchw",
+                "unfused", "xla", "keras_spe")
+
+
+def _log(msg: str) -> None:
+    print(f"bench_cnn: {msg}", file=sys.stderr, flush=True)
+
+
+def _load(args):
+    from tfv1_mnist import datasets
+
+    spec = getattr(args, "data", None)
+    if spec:
+        return datasets.load(spec)
+    if os.path.isdir(FASHION_DIR):
+        return datasets.read_idx_folder(FASHION_DIR, checksum=False)
+    _log(f"{FASHION_DIR} not found; using the embedded MNIST sample")
+    return datasets.load("sample")
+
+
+def _variant_models():
+    """CNN subclasses for the model-level variants."""
+    import tensorflow as tf
+
+    from tfv1_mnist import cnn_v2
+
+    class Im2colCNN(cnn_v2.CNN):
+        """conv2 as patches [N,10,10,448] @ kernel [448,10]."""
+
+        def __call__(self, images):
+            k1, b1, k2, b2, w3, b3, w4, b4 = self.ordered_variables
+            x = cnn_v2._as_nhwc(cnn_v2.scale_images(images, self.normalize))
+            x = tf.nn.relu(tf.nn.bias_add(tf.nn.conv2d(x, k1, 1, "VALID"), b1))
+            x = tf.nn.max_pool2d(x, 2, 2, "VALID")
+            # extract_patches orders each patch (row, col, channel), as HWIO flattens.
+            p = tf.image.extract_patches(x, [1, 4, 4, 1], [1, 1, 1, 1], [1, 1, 1, 1], "VALID")
+            x = tf.reshape(tf.matmul(tf.reshape(p, [-1, 448]), tf.reshape(k2, [448, 10])),
+                           [-1, 10, 10, 10])
+            x = tf.nn.relu(tf.nn.bias_add(x, b2))
+            x = tf.nn.max_pool2d(x, 2, 2, "VALID")
+            x = tf.reshape(x, [-1, 250])
+            x = tf.nn.relu(tf.nn.bias_add(tf.matmul(x, w3), b3))
+            return tf.nn.bias_add(tf.matmul(x, w4), b4)
+
+    class UnfusedCNN(cnn_v2.CNN):
+        def __call__(self, images):
+            k1, b1, k2, b2, w3, b3, w4, b4 = self.ordered_variables
+            x = cnn_v2._as_nhwc(cnn_v2.scale_images(images, self.normalize))
+            x = tf.nn.relu(tf.nn.conv2d(x, k1, 1, "VALID") + b1)
+            x = tf.nn.max_pool2d(x, 2, 2, "VALID")
+            x = tf.nn.relu(tf.nn.conv2d(x, k2, 1, "VALID") + b2)
+            x = tf.nn.max_pool2d(x, 2, 2, "VALID")
+            x = tf.reshape(x, [-1, 250])
+            x = tf.nn.relu(tf.matmul(x, w3) + b3)
+            return tf.matmul(x, w4) + b4
+
+    class SlicesCNN(cnn_v2.CNN):
+        """conv2 as 16 shifted slices (i, j major, channel minor) @ kernel [448,10]."""
+
+        def __call__(self, images):
+            k1, b1, k2, b2, w3, b3, w4, b4 = self.ordered_variables
+            x = cnn_v2._as_nhwc(cnn_v2.scale_images(images, self.normalize))
+            x = tf.nn.relu(tf.nn.bias_add(tf.nn.conv2d(x, k1, 1, "VALID"), b1))
+            x = tf.nn.max_pool2d(x, 2, 2, "VALID")
+            p = tf.concat([x[:, i:i + 10, j:j + 10, :] for i in range(4) for j in range(4)], -1)
+            x = tf.reshape(tf.matmul(tf.reshape(p, [-1, 448]), tf.reshape(k2, [448, 10])),
+                           [-1, 10, 10, 10])
+            x = tf.nn.relu(tf.nn.bias_add(x, b2))
+            x = tf.nn.max_pool2d(x, 2, 2, "VALID")
+            x = tf.reshape(x, [-1, 250])
+            x = tf.nn.relu(tf.nn.bias_add(tf.matmul(x, w3), b3))
+            return tf.nn.bias_add(tf.matmul(x, w4), b4)
+
+    class NchwCNN(cnn_v2.CNN):
+        def __call__(self, images):
+            k1, b1, k2, b2, w3, b3, w4, b4 = self.ordered_variables
+            x = cnn_v2.scale_images(images, self.normalize)
+            x = tf.reshape(x, [-1, 1, 28, 28])
+            f = "NCHW"
+            x = tf.nn.relu(tf.nn.bias_add(tf.nn.conv2d(x, k1, 1, "VALID", data_format=f), b1,
+                                          data_format=f))
+            x = tf.nn.max_pool2d(x, 2, 2, "VALID", data_format=f)
+            x = tf.nn.relu(tf.nn.bias_add(tf.nn.conv2d(x, k2, 1, "VALID", data_format=f), b2,
+                                          data_format=f))
+            x = tf.nn.max_pool2d(x, 2, 2, "VALID", data_format=f)
+            x = tf.reshape(tf.transpose(x, [0, 2, 3, 1]), [-1, 250])  # Keras' NHWC flatten
+            x = tf.nn.relu(tf.nn.bias_add(tf.matmul(x, w3), b3))
+            return tf.nn.bias_add(tf.matmul(x, w4), b4)
+
+    return {"im2col": Im2colCNN, "im2col_slices": SlicesCNN, "nchw": NchwCNN,
+            "unfused": UnfusedCNN}
+
+
+def _make_contenders(data, init, variants) -> dict[str, Callable[[], float]]:
+    """Returns name -> callable that trains one epoch from ``init`` and returns seconds."""
+    import keras
+    import numpy as np
+    import tensorflow as tf
+
+    from tfv1_mnist import cnn_v2, keras_reference
+
+    x, y = data.x_train, data.y_train
+    n = len(x)
+    steps = math.ceil(n / BATCH_SIZE)
+    x_t, y_t = tf.constant(x), tf.constant(y)
+    contenders: dict[str, Callable[[], float]] = {}
+
+    # The seed's program: float32 [N,28,28,1] raw pixels, fit(batch_size=32).
+    x_keras = keras_reference.prepare_images(x, normalize=False)
+    y_keras = y.astype(np.int64)
+    kmodel = keras_reference.build_model()
+    kmodel.set_weights(init)
+    kmodel.fit(x_keras[:BATCH_SIZE * 4], y_keras[:BATCH_SIZE * 4], batch_size=BATCH_SIZE,
+               epochs=1, verbose=0)  # trace once
+
+    def keras_epoch() -> float:
+        kmodel.set_weights(init)
+        start = time.perf_counter()
+        kmodel.fit(x_keras, y_keras, batch_size=BATCH_SIZE, epochs=1, shuffle=True, verbose=0)
+        return time.perf_counter() - start
+
+    contenders["keras_fit"] = keras_epoch
+    if "keras_spe" in variants:
+        spe_model = keras_reference.build_model()
+        spe_model.compile(optimizer=keras.optimizers.Adam(0.001),
+                          loss="sparse_categorical_crossentropy", metrics=["accuracy"],
+                          steps_per_execution=max(1, math.ceil(steps / 20)))
+        spe_model.set_weights(init)
+        spe_model.fit(x_keras[:BATCH_SIZE * 4], y_keras[:BATCH_SIZE * 4], batch_size=BATCH_SIZE,
+                      epochs=1, verbose=0)
+
+        def keras_spe_epoch() -> float:
+            spe_model.set_weights(init)
+            start = time.perf_counter()
+            spe_model.fit(x_keras, y_keras, batch_size=BATCH_SIZE, epochs=1, shuffle=True,
+                          verbose=0)
+            return time.perf_counter() - start
+    model_classes = _variant_models()
+    order_rng = np.random.default_rng(0)
+
+    def tfdata_runner(model_cls, steps_per_call, jit=False):
+        model = model_cls(init)
+        opt = keras.optimizers.Adam(0.001)
+        opt.build(model.ordered_variables)
+        if jit:
+            @tf.function(jit_compile=True)
+            def step(images, labels):
+                with tf.GradientTape() as tape:
+                    logits = model(images)
+                    loss = tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(
+                        labels=tf.cast(labels, tf.int32), logits=logits))
+                grads = tape.gradient(loss, model.ordered_variables)
+                opt.apply_gradients(zip(grads, model.ordered_variables))
+                return loss, tf.constant(0, tf.int32)
+
+            @tf.function
+            def run(iterator, k):
+                losses = tf.TensorArray(tf.float32, size=k)
+                for i in tf.range(k):
+                    images, labels = next(iterator)
+                    loss, _ = step(images, labels)
+                    losses = losses.write(i, loss)
+                return losses.stack()
+
+            runner = lambda it, k: run(it, tf.constant(k, tf.int32))  # noqa: E731
+        else:
+            runner = cnn_v2._StepRunner(model, opt)
+
+        def epoch() -> float:
+            model.set_weights(init)
+            order = order_rng.permutation(n).astype(np.int64)
+            start = time.perf_counter()
+            it = iter(cnn_v2.make_dataset(x_t, y_t, order, BATCH_SIZE))
+            done = 0
+            while done < steps:
+                k = min(steps_per_call, steps - done)
+                out = runner(it, k)
+                _ = out[0].numpy() if isinstance(out, tuple) else out.numpy()
+                done += k
+            return time.perf_counter() - start
+
+        # Trace on a short epoch of the same shapes.
+        it = iter(cnn_v2.make_dataset(x_t, y_t, np.arange(BATCH_SIZE * 2 + 5), BATCH_SIZE))
+        for k in (2, 1):
+            runner(it, k)
+        return epoch
+
+    def gather_runner():
+        model = cnn_v2.CNN(init)
+        opt = keras.optimizers.Adam(0.001)
+        opt.build(model.ordered_variables)
+
+        @tf.function
+        def run(index_matrix):
+            losses = tf.TensorArray(tf.float32, size=tf.shape(index_matrix)[0])
+            for i in tf.range(tf.shape(index_matrix)[0]):
+                idx = index_matrix[i]
+                loss, _ = cnn_v2.train_step(model, opt, tf.gather(x_t, idx), tf.gather(y_t, idx))
+                losses = losses.write(i, loss)
+            return losses.stack()
+
+        def epoch() -> float:
+            model.set_weights(init)
+            order = order_rng.permutation(n).astype(np.int64)
+            full = (n // BATCH_SIZE) * BATCH_SIZE
+            start = time.perf_counter()
+            run(tf.constant(order[:full].reshape(-1, BATCH_SIZE))).numpy()
+            if full < n:
+                run(tf.constant(order[full:][None])).numpy()
+            return time.perf_counter() - start
+
+        run(tf.constant(np.arange(BATCH_SIZE * 2).reshape(2, BATCH_SIZE)))
+        run(tf.constant(np.arange(5)[None]))
+        return epoch
+
+    for name in variants:
+        if name == "cnn_v2":
+            contenders[name] = tfdata_runner(cnn_v2.CNN, max(1, math.ceil(steps / 20)))
+        elif name == "per_step":
+            contenders[name] = tfdata_runner(cnn_v2.CNN, 1)
+        elif name == "whole_epoch":
+            contenders[name] = tfdata_runner(cnn_v2.CNN, steps)
+        elif name == "gather":
+            contenders[name] = gather_runner()
+        elif name in model_classes:
+            contenders[name] = tfdata_runner(model_classes[name], steps)
+        elif name == "xla":
+            contenders[name] = tfdata_runner(cnn_v2.CNN, steps, jit=True)
+        elif name == "keras_spe":
+            contenders[name] = keras_spe_epoch
+        else:
+            raise ValueError(f"unknown variant {name!r}; choose from {ALL_VARIANTS}")
+    return contenders
+
+
+def run(args) -> Iterator[dict]:
+    """Yields one record per contender (median epoch seconds, ratio to Keras, GFLOP/s)."""
+    import tensorflow as tf
+
+    from tfv1_mnist import cnn_v2
+
+    quick = bool(getattr(args, "quick", False))
+    data = _load(args)
+    n = 3000 if quick else len(data.x_train)
+    data_x, data_y = data.x_train[:n], data.y_train[:n]
+
+    class _Train:  # just the training arrays
+        x_train, y_train = data_x, data_y
+
+    rounds = int(os.environ.get("BENCH_CNN_ROUNDS", 1 if quick else 3))
+    variants = tuple(v for v in os.environ.get("BENCH_CNN_VARIANTS", "").split(",") if v) \
+        or DEFAULT_VARIANTS
+    init = cnn_v2.initial_weights(0)
+    _log(f"{data.name}: {n} examples, batch {BATCH_SIZE}, {rounds} round(s), "
+         f"variants {', '.join(variants)}")
+    contenders = _make_contenders(_Train, init, variants)
+    contenders = {"keras_fit": contenders.pop("keras_fit"), **contenders}
+    times: dict[str, list[float]] = {name: [] for name in contenders}
+    ratios: dict[str, list[float]] = {name: [] for name in contenders}
+    keras_epoch = contenders.pop("keras_fit")
+    for r in range(rounds):
+        # Keras opens and closes each round; each contender is compared with the
+        # mean of the two, which cancels a load that drifts linearly during the round.
+        before = keras_epoch()
+        _log(f"round {r + 1}: keras_fit {before:.2f} s")
+        round_times = {}
+        for name, epoch in contenders.items():
+            round_times[name] = epoch()
+            _log(f"round {r + 1}: {name} {round_times[name]:.2f} s")
+        after = keras_epoch()
+        _log(f"round {r + 1}: keras_fit {after:.2f} s")
+        reference = (before + after) / 2
+        times["keras_fit"] += [before, after]
+        ratios["keras_fit"].append(after / before)
+        for name, seconds in round_times.items():
+            times[name].append(seconds)
+            ratios[name].append(seconds / reference)
+    threads = {
+        "intra_op": tf.config.threading.get_intra_op_parallelism_threads(),
+        "inter_op": tf.config.threading.get_inter_op_parallelism_threads(),
+        "env_intra": os.environ.get("TF_NUM_INTRAOP_THREADS"),
+        "env_inter": os.environ.get("TF_NUM_INTEROP_THREADS"),
+        "onednn": os.environ.get("TF_ENABLE_ONEDNN_OPTS", "default"),
+        "load_avg": os.getloadavg()[0],
+    }
+    for name in ("keras_fit", *contenders):
+        median = statistics.median(times[name])
+        yield {
+            "bench": "cnn_epoch",
+            "variant": name,
+            "dataset": data.name,
+            "examples": n,
+            "batch_size": BATCH_SIZE,
+            "rounds": rounds,
+            "seconds": median,
+            "seconds_all": times[name],
+            # keras_fit's ratio is its own drift within a round (closing / opening epoch).
+            "ratio": statistics.median(ratios[name]),
+            "ratio_all": ratios[name],
+            "gflops": n * cnn_v2.TRAIN_FLOPS_PER_EXAMPLE / median / 1e9,
+            "examples_per_second": n / median,
+            "threads": threads,
+            "tensorflow": tf.__version__,
+        }
