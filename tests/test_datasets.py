@@ -406,6 +406,20 @@ def test_idx_folder_recognises_known_checksums(idx_dir, tiny, monkeypatch):
     assert plain.name == "idx" and plain.sha256 == ""
 
 
+def test_data_is_recognised_by_its_test_set_in_any_format(tmp_path, tiny, monkeypatch):
+    monkeypatch.setitem(datasets.TEST_SET_SHA256, "fashion-mnist", datasets.test_set_sha256(tiny.x_test, tiny.y_test))
+    npz = datasets.read_npz(datasets.write_npz(tmp_path / "renamed.npz", **tiny.arrays()))
+    assert npz.name == "fashion-mnist" and npz.class_names == datasets.FASHION_CLASS_NAMES
+    folder = datasets.read_idx_folder(datasets.write_idx_folder(tmp_path / "f", tiny))
+    assert folder.name == "fashion-mnist"
+    assert datasets.read_npz(tmp_path / "renamed.npz", checksum=False).name == "renamed"
+
+
+def test_load_refuses_a_single_idx_file(idx_dir):
+    with pytest.raises(DataError, match="is one IDX file; pass the folder"):
+        datasets.load(idx_dir / "train-images-idx3-ubyte.gz")
+
+
 # ---------------------------------------------------------------- sample and load()
 
 
@@ -492,6 +506,15 @@ def test_real_t10k_loads(shared_t10k_dir):
     assert labels[:10].tolist() == [7, 2, 1, 0, 4, 1, 4, 9, 5, 9]
     np.testing.assert_array_equal(np.bincount(labels), [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009])
     assert 33.0 < images.mean() < 34.0
+
+
+def test_real_mnist_test_set_is_recognised_after_conversion(shared_t10k_dir, tiny, tmp_path):
+    x_test = datasets.read_idx(shared_t10k_dir / "t10k-images-idx3-ubyte.gz")
+    y_test = datasets.read_idx(shared_t10k_dir / "t10k-labels-idx1-ubyte.gz")
+    path = datasets.write_npz(tmp_path / "mine.npz", x_train=tiny.x_train, y_train=tiny.y_train,
+                              x_test=x_test, y_test=y_test)
+    data = datasets.load(path)
+    assert data.name == "mnist" and data.class_names == datasets.MNIST_CLASS_NAMES
 
 
 def test_fashion_mnist_is_recognised(fashion_dir):

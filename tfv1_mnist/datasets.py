@@ -57,6 +57,7 @@ __all__ = [
     "find_idx_files",
     "file_sha256",
     "idx_folder_sha256",
+    "test_set_sha256",
 ]
 
 _log = logging.getLogger(__name__)
@@ -105,6 +106,15 @@ FASHION_IDX_SHA256: dict[str, str] = {
     "x_test": "cc1d090a38ace84dfa1aa66e3ada7c336ef481a96936906477e6dd344da56eaa",
     "y_test": "8d3605d196f4be44669e46906da9733c8131fef761fdbfec72c424d5222f1a05",
 }
+
+# sha256 of a test set's image bytes then label bytes (C order, uint8): this
+# recognises the data whatever the file format or name (npz, gunzipped IDX, a
+# conversion).
+TEST_SET_SHA256: dict[str, str] = {
+    "mnist": "c3f9adf9c66efb572b1f9326c3a511b45910c7173b97be66ceceeeeaef6b802b",
+    "fashion-mnist": "9f1ec356a747bfe4ebab3cfb722d3694c9ca737e2570f6f90cf31d7b6fd689d4",
+}
+_CLASS_NAMES = {"mnist": MNIST_CLASS_NAMES, "fashion-mnist": FASHION_CLASS_NAMES}
 
 _FETCH_HINT = (
     "run `tfv1-mnist fetch` to download the full MNIST into {cache}, "
@@ -294,6 +304,25 @@ class _HashFile:
         return self._result
 
 
+def test_set_sha256(x_test: np.ndarray, y_test: np.ndarray) -> str:
+    """The fingerprint `TEST_SET_SHA256` holds: sha256 of the test images' bytes, then the labels'.
+
+    Args:
+      x_test: uint8 - [M, 28, 28].
+      y_test: uint8 - [M].
+    """
+    h = hashlib.sha256()
+    h.update(memoryview(np.ascontiguousarray(x_test)).cast("B"))
+    h.update(memoryview(np.ascontiguousarray(y_test)).cast("B"))
+    return h.hexdigest()
+
+
+def _identify(x_test: np.ndarray, y_test: np.ndarray) -> str | None:
+    """"mnist" or "fashion-mnist" when the test set is theirs, else None."""
+    digest = test_set_sha256(x_test, y_test)
+    return next((name for name, known in TEST_SET_SHA256.items() if known == digest), None)
+
+
 def load(spec: str | os.PathLike | None = None) -> Mnist:
     """Loads a data set named the one way every command names data.
 
@@ -337,6 +366,13 @@ def load(spec: str | os.PathLike | None = None) -> Mnist:
         else:
             data = read_idx_folder(path)
     elif path.is_file():
+        if path.suffix.lower() != ".npz" and any(
+            path.name in _idx_candidates(key) for key in IDX_FILES
+        ):
+            raise DataError(
+                f"{path}: is one IDX file; pass the folder that holds all four "
+                f"({', '.join(IDX_FILES.values())})"
+            )
         data = read_npz(path)
     else:
         raise DataError(
@@ -561,13 +597,16 @@ def read_npz(path: str | os.PathLike, *, checksum: bool = True) -> Mnist:
             arrays[f"x_{split}"] = x.reshape(-1, 28, 28)
         arrays[f"y_{split}"] = _labels_to_uint8(arrays[f"y_{split}"], f"y_{split}", where)
     sha = hasher.result() if hasher is not None else ""
+    name, class_names = path.stem, MNIST_CLASS_NAMES
     if path.resolve() == sample_path():
         name = "sample"
     elif sha == MNIST_NPZ_SHA256:
         name = "mnist"
-    else:
-        name = path.stem
-    return Mnist(**arrays, name=name, path=where, sha256=sha, class_names=MNIST_CLASS_NAMES)
+    elif checksum:
+        known = _identify(arrays["x_test"], arrays["y_test"])
+        if known is not None:
+            name, class_names = known, _CLASS_NAMES[known]
+    return Mnist(**arrays, name=name, path=where, sha256=sha, class_names=class_names)
 
 
 def write_npz(
@@ -929,6 +968,10 @@ def read_idx_folder(folder: str | os.PathLike, *, checksum: bool = True) -> Mnis
             name = "mnist"
         elif sums == FASHION_IDX_SHA256:
             name, class_names = "fashion-mnist", FASHION_CLASS_NAMES
+        else:
+            known = _identify(arrays["x_test"], arrays["y_test"])
+            if known is not None:
+                name, class_names = known, _CLASS_NAMES[known]
     return Mnist(**arrays, name=name, path=str(folder), sha256=sha, class_names=class_names)
 
 
