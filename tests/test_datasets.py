@@ -407,7 +407,7 @@ def test_idx_folder_recognises_known_checksums(idx_dir, tiny, monkeypatch):
 
 
 def test_data_is_recognised_by_its_test_set_in_any_format(tmp_path, tiny, monkeypatch):
-    monkeypatch.setitem(datasets.TEST_SET_SHA256, "fashion-mnist", datasets.test_set_sha256(tiny.x_test, tiny.y_test))
+    monkeypatch.setitem(datasets.FINGERPRINTS, "fashion-mnist", datasets.data_fingerprint(tiny.x_test, tiny.y_test))
     npz = datasets.read_npz(datasets.write_npz(tmp_path / "renamed.npz", **tiny.arrays()))
     assert npz.name == "fashion-mnist" and npz.class_names == datasets.FASHION_CLASS_NAMES
     folder = datasets.read_idx_folder(datasets.write_idx_folder(tmp_path / "f", tiny))

@@ -12,9 +12,9 @@ header (so a gzip bomb is refused), ``.npz`` files are read with pickling off
 and object arrays refused.  Anything wrong raises `tfv1_mnist.errors.DataError`
 whose message names the file and says what to do.
 
-Arrays returned by the readers are read-only (they share memory with the
-decompressed file buffer, which keeps loading copy-free); call ``.copy()``
-before modifying one in place.
+Arrays returned by the readers are read-only (IDX arrays are views of the
+decompressed bytes, which keeps loading copy-free); call ``.copy()`` before
+modifying one in place.
 
 One way to name data (`load`): a path to an ``.npz`` file, a folder of IDX
 files (or one holding ``mnist.npz``), the word ``"sample"``, or None for the
@@ -57,7 +57,7 @@ __all__ = [
     "find_idx_files",
     "file_sha256",
     "idx_folder_sha256",
-    "test_set_sha256",
+    "data_fingerprint",
 ]
 
 _log = logging.getLogger(__name__)
@@ -110,7 +110,7 @@ FASHION_IDX_SHA256: dict[str, str] = {
 # sha256 of a test set's image bytes then label bytes (C order, uint8): this
 # recognises the data whatever the file format or name (npz, gunzipped IDX, a
 # conversion).
-TEST_SET_SHA256: dict[str, str] = {
+FINGERPRINTS: dict[str, str] = {
     "mnist": "c3f9adf9c66efb572b1f9326c3a511b45910c7173b97be66ceceeeeaef6b802b",
     "fashion-mnist": "9f1ec356a747bfe4ebab3cfb722d3694c9ca737e2570f6f90cf31d7b6fd689d4",
 }
@@ -304,8 +304,8 @@ class _HashFile:
         return self._result
 
 
-def test_set_sha256(x_test: np.ndarray, y_test: np.ndarray) -> str:
-    """The fingerprint `TEST_SET_SHA256` holds: sha256 of the test images' bytes, then the labels'.
+def data_fingerprint(x_test: np.ndarray, y_test: np.ndarray) -> str:
+    """The fingerprint `FINGERPRINTS` holds: sha256 of the test images' bytes, then the labels'.
 
     Args:
       x_test: uint8 - [M, 28, 28].
@@ -319,8 +319,8 @@ def test_set_sha256(x_test: np.ndarray, y_test: np.ndarray) -> str:
 
 def _identify(x_test: np.ndarray, y_test: np.ndarray) -> str | None:
     """"mnist" or "fashion-mnist" when the test set is theirs, else None."""
-    digest = test_set_sha256(x_test, y_test)
-    return next((name for name, known in TEST_SET_SHA256.items() if known == digest), None)
+    digest = data_fingerprint(x_test, y_test)
+    return next((name for name, known in FINGERPRINTS.items() if known == digest), None)
 
 
 def load(spec: str | os.PathLike | None = None) -> Mnist:
@@ -548,8 +548,10 @@ def read_npz(path: str | os.PathLike, *, checksum: bool = True) -> Mnist:
         file is parsed).  Pass False to skip it; ``sha256`` is then "".
 
     Returns:
-      An `Mnist` named "mnist" when the file is the Keras download, "sample"
-      for the embedded sample, else the file's stem.
+      An `Mnist` named "sample" for the embedded sample; "mnist" for the Keras
+      download or any file holding MNIST's test set, "fashion-mnist" (with its
+      class names) for Fashion-MNIST's (see `data_fingerprint`; only when
+      ``checksum``); else the file's stem.
 
     Raises:
       DataError: missing, not a zip file, missing keys, wrong dtype or shape,
@@ -929,8 +931,9 @@ def read_idx_folder(folder: str | os.PathLike, *, checksum: bool = True) -> Mnis
     Args:
       folder: the folder (see `find_idx_files` for the names accepted).
       checksum: compute ``sha256`` (`idx_folder_sha256`) and recognise MNIST and
-        Fashion-MNIST by their files' checksums.  False skips hashing; the
-        name is then the folder's name.
+        Fashion-MNIST by their files' checksums or, failing that, by their test
+        set (`data_fingerprint`).  False skips hashing; the name is then the
+        folder's name.
 
     Returns:
       An `Mnist` named "mnist", "fashion-mnist" (with its class names), or the
@@ -960,7 +963,7 @@ def read_idx_folder(folder: str | os.PathLike, *, checksum: bool = True) -> Mnis
             )
         if x.shape[1:] != (28, 28):
             raise DataError(f"{files[f'x_{split}']}: images are {x.shape[1]}x{x.shape[2]}, expected 28x28")
-        _labels_to_uint8(y, f"labels", str(files[f"y_{split}"]))
+        _labels_to_uint8(y, "labels", str(files[f"y_{split}"]))
     name, class_names, sha = folder.resolve().name or "idx", MNIST_CLASS_NAMES, ""
     if checksum:
         sha = idx_folder_sha256(sums[k] for k in IDX_FILES)
