@@ -109,29 +109,38 @@ def fetch(
         if target.exists():
             _log.warning("%s is there but its sha256 is wrong; downloading it again", target)
         failures = []
-        for base in sources:
-            url = base if base.endswith(name) else base.rstrip("/") + "/" + name
+        urls_tried = [_url(base, name) for base in sources]
+        for i, url in enumerate(urls_tried):
             try:
                 _download(url, target, expected, timeout=timeout, progress=progress)
             except FetchError as err:
-                _log.warning("%s", err)
                 failures.append(f"  {url}: {err.args[0]}")
+                if i + 1 < len(urls_tried):
+                    _log.warning("%s: %s; trying %s", url, err.args[0], urls_tried[i + 1])
                 continue
+            if i:  # a source that answered goes first for the remaining files
+                sources = (sources[i],) + sources[:i] + sources[i + 1:]
             break
         else:
             raise FetchError(
-                f"could not download {name}:\n" + "\n".join(failures) + "\n" + _manual_hint(folder, names, sums)
+                f"could not download {name}:\n" + "\n".join(failures) + "\n"
+                + _manual_hint(folder, names, sums, sources)
             )
     return folder / NPZ_FILES[0] if fmt == "npz" else folder
 
 
-def _manual_hint(folder: pathlib.Path, names: Sequence[str], sums: Mapping[str, str]) -> str:
-    listing = "\n".join(f"  {n}  (sha256 {sums[n]})" for n in names)
+def _url(base: str, name: str) -> str:
+    return base if base.endswith("/" + name) else base.rstrip("/") + "/" + name
+
+
+def _manual_hint(folder: pathlib.Path, names: Sequence[str], sums: Mapping[str, str], sources: Sequence[str]) -> str:
+    listing = "\n".join(f"  {_url(sources[0], n)}  (sha256 {sums[n]})" for n in names)
     return (
-        f"Without internet, download these files on another machine and copy them into {folder}:\n"
-        f"{listing}\n"
-        f"(the cache folder is {datasets.cache_dir()}; set {datasets.CACHE_ENV} to use another), "
-        "or use --data sample for the embedded sample."
+        f"Without internet: on a machine that has it, download\n{listing}\n"
+        f"and copy {'it' if len(names) == 1 else 'them'}, keeping the file name{'s' if len(names) > 1 else ''}, "
+        f"into {folder}. (The cache folder, where commands look for data, is {datasets.cache_dir()}: "
+        f"~/.cache/tfv1_mnist unless ${datasets.CACHE_ENV} names another.) "
+        "Or use --data sample for the embedded sample."
     )
 
 
