@@ -19,8 +19,10 @@ def _run_pytest(tmp_path: pathlib.Path, files: dict[str, str], *args: str, env: 
     for name, text in files.items():
         (tmp_path / name).write_text(textwrap.dedent(text))
     (tmp_path / "pytest.ini").write_text(INI)
-    child_env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", **(env or {}))
-    child_env.pop("PYTEST_ADDOPTS", None)
+    child_env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2")
+    for name in ("PYTEST_ADDOPTS", "PYTEST_PLUGINS", "PYTEST_DISABLE_PLUGIN_AUTOLOAD"):
+        child_env.pop(name, None)
+    child_env.update(env or {})
     return subprocess.run(
         [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-rA", *args],
         cwd=tmp_path,
@@ -77,21 +79,21 @@ UNRELATED_TEST = """
         assert "tensorflow" not in sys.modules            # ... and did not import TensorFlow
 """
 
-
-def test_plugin_does_not_import_tensorflow_in_unrelated_runs(tmp_path):
-    result = _run_pytest(tmp_path, {"test_unrelated.py": UNRELATED_TEST})
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert "1 passed" in result.stdout
+NO_AUTOLOAD = {"PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
 
 
-def test_plugin_loaded_with_p_does_not_import_tensorflow(tmp_path):
-    result = _run_pytest(
-        tmp_path,
-        {"test_unrelated.py": UNRELATED_TEST},
-        "-p",
-        "tfv1_mnist.pytest_plugin",
-        env={"PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"},
-    )
+@pytest.mark.parametrize(
+    "args, env",
+    [
+        pytest.param((), {}, id="installed"),
+        # Explicitly: by entry-point name.  (-p tfv1_mnist.pytest_plugin while the
+        # entry point also autoloads makes pytest register the module twice.)
+        pytest.param(("-p", "tfv1_mnist"), {}, id="p-entry-point-name"),
+        pytest.param(("-p", "tfv1_mnist.pytest_plugin"), NO_AUTOLOAD, id="p-module-no-autoload"),
+    ],
+)
+def test_plugin_does_not_import_tensorflow_in_unrelated_runs(tmp_path, args, env):
+    result = _run_pytest(tmp_path, {"test_unrelated.py": UNRELATED_TEST}, *args, env=env)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "1 passed" in result.stdout
 

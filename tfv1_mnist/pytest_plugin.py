@@ -8,6 +8,11 @@ standard library, and TensorFlow is imported inside a fixture, the first time a
 test asks for one.  Unrelated test suites neither pay TensorFlow's import time
 nor see its side effects.
 
+To load it explicitly (for instance with ``PYTEST_DISABLE_PLUGIN_AUTOLOAD=1``),
+use the entry-point name, ``pytest -p tfv1_mnist``; ``-p no:tfv1_mnist`` turns it
+off.  (``-p tfv1_mnist.pytest_plugin`` works too, but only with autoloading off:
+otherwise pytest finds the same module twice and refuses to register it again.)
+
 Fixtures:
   * ``v1_graph``: a fresh ``tf.Graph``, made the default graph for the test, so
     that code written for TF1 (``tf.compat.v1.placeholder``, ``tf.Variable``,
