@@ -40,6 +40,7 @@ scaled to TF1's ratio, 5000/60000 of the training set.
 from __future__ import annotations
 
 import collections
+import concurrent.futures
 import logging
 import os
 import pathlib
@@ -187,10 +188,35 @@ def _convert_images(images: np.ndarray, dtype: np.dtype, reshape: bool) -> np.nd
             raise AssertionError(f"images.shape: {images.shape}; expected [N, rows, cols, 1]")
         images = images.reshape(images.shape[0], images.shape[1] * images.shape[2])
     if dtype == np.float32:
-        # One pass, one allocation; the same values as TF1's
-        # ``images.astype(float32)`` followed by ``* (1.0 / 255.0)`` in float32.
-        images = np.multiply(images, _SCALE, dtype=np.float32, casting="unsafe")
+        images = _to_unit_float32(images)
     return images
+
+
+# Rows are converted in blocks of about this many values (512 KiB of float32),
+# so that each block is scaled while it is still in the CPU cache.
+_BLOCK_VALUES = 1 << 17
+
+
+def _to_unit_float32(images: np.ndarray) -> np.ndarray:
+    """``images.astype(float32) * float32(1/255)``, value for value, in one allocation.
+
+    Cast and multiply go block by block (each block scaled while in cache),
+    which is faster than two passes over the whole array.
+    """
+    out = np.empty(images.shape, dtype=np.float32)
+    n = images.shape[0] if images.ndim else 0
+    if n == 0 or images.size < _BLOCK_VALUES:
+        np.copyto(out, images, casting="unsafe")
+        np.multiply(out, _SCALE, out=out)
+        return out
+    src = images.reshape(n, -1)
+    dst = out.reshape(n, -1)
+    rows = max(1, _BLOCK_VALUES // src.shape[1])
+    for start in range(0, n, rows):
+        block = dst[start:start + rows]
+        np.copyto(block, src[start:start + rows], casting="unsafe")
+        np.multiply(block, _SCALE, out=block)
+    return out
 
 
 def _one_hot(labels: np.ndarray, num_classes: int = 10) -> np.ndarray:
@@ -522,11 +548,19 @@ def from_mnist(
 
 def _read_idx_dir(folder: str, files: dict) -> datasets.Mnist:
     """Reads the four IDX files, printing TF1's ``Extracting`` lines."""
-    arrays = {}
-    for key, path in files.items():
-        shown = os.path.join(folder, path.name)
-        print("Extracting", shown)
-        arrays[key] = datasets.read_idx(path, name=shown, kind="images" if key.startswith("x") else "labels")
+    shown = {key: os.path.join(folder, path.name) for key, path in files.items()}
+
+    def read(key):
+        return datasets.read_idx(files[key], name=shown[key], kind="images" if key.startswith("x") else "labels")
+
+    for key in files:  # TF1 printed one line per file, in this order
+        print("Extracting", shown[key])
+    # Inflating releases the GIL: the test files are read in a second thread
+    # while the training files are read here.
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        test = {key: pool.submit(read, key) for key in ("x_test", "y_test")}
+        arrays = {key: read(key) for key in ("x_train", "y_train")}
+        arrays.update((key, future.result()) for key, future in test.items())
     for split in ("train", "test"):
         nx, ny = arrays[f"x_{split}"].shape[0], arrays[f"y_{split}"].shape[0]
         if nx != ny:
