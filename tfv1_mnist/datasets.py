@@ -806,7 +806,14 @@ def _read_source(source: str | os.PathLike | BinaryIO, where: str) -> bytes:
             raise DataError(f"{where}: file not found; {_fetch_hint()}") from None
         except IsADirectoryError:
             raise DataError(f"{where}: is a folder, expected an IDX file") from None
-    data = source.read(limit + 1)
+        except OSError as err:
+            raise DataError(f"{where}: cannot read it ({err.strerror or err})") from None
+    try:
+        data = source.read(limit + 1)
+    except (OSError, EOFError, zlib.error) as err:  # e.g. a GzipFile over a damaged file
+        raise DataError(f"{where}: cannot read it ({err}); fetch the file again") from None
+    if not isinstance(data, (bytes, bytearray)):
+        raise DataError(f"{where}: open the file in binary mode ('rb')")
     if len(data) > limit:
         raise DataError(f"{where}: larger than any MNIST-like IDX file; refusing to read it")
     return data
