@@ -464,8 +464,8 @@ class DataSet:
 
 def _validation_size_for(num_train: int, validation_size, scale: bool, what: str) -> int:
     """TF1's validation size, scaled to TF1's ratio when ``scale`` and it is the default."""
-    if scale and validation_size is _DEFAULT_VALIDATION and num_train != _TF1_TRAIN:
-        scaled = int(round(num_train * _TF1_VALIDATION / _TF1_TRAIN))
+    if scale and validation_size is _DEFAULT_VALIDATION and num_train < _TF1_TRAIN:
+        scaled = num_train * _TF1_VALIDATION // _TF1_TRAIN
         _log.warning(
             "read_data_sets: %s has %d training examples; using validation_size=%d "
             "(TF1's default 5000 scaled to 5000/60000 of the training set)",
