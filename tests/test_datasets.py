@@ -325,6 +325,19 @@ def test_idx_gzip_bomb_is_cut_short(tmp_path, monkeypatch):
         datasets.read_idx(path)
 
 
+def test_idx_unreadable_streams(tmp_path):
+    junk = tmp_path / "junk.gz"
+    junk.write_bytes(b"definitely not gzip")
+    with gzip.open(junk) as stream:
+        with pytest.raises(DataError, match="cannot read it"):
+            datasets.read_idx(stream, name="junk")
+    with open(junk, "r") as text:
+        with pytest.raises(DataError, match="binary mode"):
+            datasets.read_idx(text)
+    with pytest.raises(DataError, match="is a folder"):
+        datasets.read_idx(tmp_path)
+
+
 def test_missing_idx_file_says_how_to_get_it(tmp_path):
     with pytest.raises(DataError, match=r"file not found; run `tfv1-mnist fetch`"):
         datasets.read_idx(tmp_path / "t10k-images-idx3-ubyte.gz")
