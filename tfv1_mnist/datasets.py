@@ -343,11 +343,13 @@ def load(spec: str | os.PathLike | None = None) -> Mnist:
         npz = cache / "mnist.npz"
         if npz.is_file():
             data = read_npz(npz)
-            _log.info("Using the full MNIST from %s", npz)
+            _log.info("Using %s from the cache, %s (%d train / %d test)", data.name, npz, data.num_train, data.num_test)
             return data
         if find_idx_files(cache, missing_ok=True) is not None:
             data = read_idx_folder(cache)
-            _log.info("Using the full MNIST (IDX) from %s", cache)
+            _log.info(
+                "Using %s (IDX) from the cache, %s (%d train / %d test)", data.name, cache, data.num_train, data.num_test
+            )
             return data
         data = _load_sample()
         _log.info(
