@@ -49,6 +49,7 @@ __all__ = [
     "scale_images",
     "make_dataset",
     "train_step",
+    "StepRunner",
     "train_epoch",
     "evaluate",
     "predict_proba",
@@ -303,7 +304,7 @@ def make_dataset(x: np.ndarray | tf.Tensor, y: np.ndarray | tf.Tensor, indices: 
     return ds.prefetch(tf.data.AUTOTUNE)
 
 
-class _StepRunner:
+class StepRunner:
     """Runs ``k`` training steps per call inside one ``tf.function`` (like Keras'
     ``steps_per_execution``), collecting each step's loss and correct count.
 
@@ -331,15 +332,24 @@ class _StepRunner:
         self._run = run
 
     def __call__(self, iterator, num_steps: int):
+        """Takes ``num_steps`` batches from ``iterator`` and trains on each.
+
+        Args:
+          iterator: an iterator over ``make_dataset`` batches.
+          num_steps: how many steps (the iterator must hold at least that many).
+
+        Returns:
+          ``(losses float32 [k], corrects int32 [k], sizes int32 [k])`` per step.
+        """
         return self._run(iterator, tf.constant(num_steps, tf.int32))
 
 
-def train_epoch(runner: _StepRunner, dataset: tf.data.Dataset, num_steps: int, *,
+def train_epoch(runner: StepRunner, dataset: tf.data.Dataset, num_steps: int, *,
                 steps_per_call: int, progbar=None) -> dict:
     """Trains one pass over ``dataset``.
 
     Args:
-      runner: a ``_StepRunner`` for the model and optimizer.
+      runner: a ``StepRunner`` for the model and optimizer.
       dataset: batches from ``make_dataset``.
       num_steps: number of batches in ``dataset``.
       steps_per_call: steps per ``tf.function`` call (progress granularity).
@@ -557,7 +567,7 @@ def train_and_evaluate(
         _log.info("resumed from %s after epoch %d", latest, int(epoch_var.numpy()))
 
     start_epoch = int(epoch_var.numpy())
-    runner = _StepRunner(model, optimizer)
+    runner = StepRunner(model, optimizer)
     n = len(x_train)
     num_steps = math.ceil(n / config.batch_size)
     if steps_per_call is None:

@@ -217,7 +217,7 @@ def _make_contenders(data, init, variants) -> dict[str, Callable[[], float]]:
 
             runner = lambda it, k: run(it, tf.constant(k, tf.int32))  # noqa: E731
         else:
-            runner = cnn_v2._StepRunner(model, opt)
+            runner = cnn_v2.StepRunner(model, opt)
 
         def epoch() -> float:
             model.set_weights(init)
