@@ -87,6 +87,23 @@ class _QuietFiles(http.server.SimpleHTTPRequestHandler):
         pass
 
 
+def test_convert_failure_leaves_no_partial_folder(tmp_path, tiny, monkeypatch):
+    src = datasets.write_npz(tmp_path / "tiny.npz", **tiny.arrays())
+    real_write_idx = datasets.write_idx
+    written = []
+
+    def failing_write_idx(path, array):
+        if len(written) == 2:
+            raise OSError("disk full")
+        written.append(path)
+        return real_write_idx(path, array)
+
+    monkeypatch.setattr(datasets, "write_idx", failing_write_idx)
+    assert cli.main(["convert", str(src), str(tmp_path / "idx")]) == 1
+    assert not (tmp_path / "idx").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["tiny.npz"]
+
+
 @pytest.fixture
 def served(tmp_path):
     """Serves ``tmp_path / "www"`` on 127.0.0.1; yields (folder, base URL)."""
