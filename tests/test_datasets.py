@@ -101,6 +101,15 @@ def test_npz_accepts_flat_images_and_int64_labels(tmp_path, tiny):
     _assert_same(tiny, back)
 
 
+def test_npz_fortran_order_and_wide_labels(tmp_path, tiny):
+    path = tmp_path / "f.npz"
+    np.savez_compressed(path, x_train=np.asfortranarray(tiny.x_train), y_train=tiny.y_train.astype(">u2"),
+                        x_test=tiny.x_test, y_test=tiny.y_test)
+    _assert_same(tiny, datasets.read_npz(path))
+    with pytest.raises(DataError, match="is a folder"):
+        datasets.read_npz(tmp_path)
+
+
 def _savez(path, tiny, **override):
     arrays = dict(tiny.arrays())
     for key, value in override.items():

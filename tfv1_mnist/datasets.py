@@ -561,6 +561,8 @@ def read_npz(path: str | os.PathLike, *, checksum: bool = True) -> Mnist:
     """
     path = pathlib.Path(path)
     where = str(path)
+    if path.is_dir():
+        raise DataError(f"{where}: is a folder, expected an .npz file (datasets.load reads IDX folders)")
     if not path.is_file():
         raise DataError(f"{where}: file not found; {_fetch_hint()}")
     # The sha256 is computed in a thread (hashlib releases the GIL) while the arrays are read.
