@@ -10,6 +10,7 @@ from __future__ import annotations
 import gzip
 import io
 import struct
+import tracemalloc
 import zipfile
 
 import numpy as np
@@ -40,12 +41,21 @@ def small_limit(monkeypatch):
 
 
 def _read_idx(data: bytes, name: str = "prop-idx"):
-    """Reads IDX bytes; returns the array or the DataError."""
+    """Reads IDX bytes; returns the array or the DataError.
+
+    Also checks that reading allocated little: at most a few times the input
+    and the 1 MiB cap, whatever the header claims.
+    """
+    tracemalloc.start()
     try:
         arr = datasets.read_idx(io.BytesIO(data), name=name)
     except DataError as err:
         assert name in str(err)
         return err
+    finally:
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        assert peak < 4 * len(data) + 2 * datasets.MAX_ARRAY_BYTES + 200_000, peak
     assert arr.dtype == np.uint8 and arr.ndim in (1, 3)
     assert arr.nbytes <= datasets.MAX_ARRAY_BYTES
     assert arr.nbytes <= len(data) * 1100 + 1024
