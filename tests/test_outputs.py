@@ -68,3 +68,14 @@ def test_provenance_names_versions_data_seed_and_threads():
     for key in ("tfv1_mnist", "tensorflow", "numpy", "threads"):
         assert info[key], key
     assert {"intra_op", "inter_op"} <= set(info["threads"])
+
+
+def test_outputs_get_the_usual_file_mode(tmp_path):
+    import os
+
+    mask = os.umask(0o022)
+    try:
+        path = outputs.write_text(tmp_path / "r.md", "x")
+    finally:
+        os.umask(mask)
+    assert (path.stat().st_mode & 0o777) == 0o644
