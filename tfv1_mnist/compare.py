@@ -212,6 +212,9 @@ def compare_softmax(data, *, steps: int = 1000, batch_size: int = 100, learning_
     ds = input_data.from_mnist(data, one_hot=True, validation_size=seed_validation_size(data.num_train),
                                rng=np.random.RandomState(seed))
     n = ds.train.num_examples
+    if batch_size > n:
+        raise ConfigError(f"softmax batch size {batch_size} is larger than the training set ({n} examples): "
+                          "use a larger data set or a smaller batch size")
     schedule = batching.tf1_batch_indices(n, batch_size, steps, np.random.RandomState(seed))
     out: dict[str, Any] = {"settings": {
         "steps": steps, "batch_size": batch_size, "learning_rate": learning_rate, "init": init,
