@@ -55,7 +55,8 @@ def runs(tmp_path_factory):
                  with_folder),
         "contrib": ([sys.executable, "-m", "tfv1_mnist", "run-legacy", str(SCRIPTS / "uses_contrib.py")], base),
         "feed_fake": ([sys.executable, "-m", "tfv1_mnist", "-q", "run-legacy", str(SCRIPTS / "fully_connected_feed.py"),
-                       "--fake_data", "--max_steps", "20", "--input_data_dir", "unused"], base),
+                       "--fake_data", "--max_steps", "20", "--input_data_dir", "unused", "--log_dir",
+                       str(base / "logs")], base),
     }
     procs = {
         name: (subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True), cwd)
@@ -128,12 +129,15 @@ def test_tf_contrib_fails_with_a_message_naming_the_symbol(runs):
     assert "LegacySymbolError" in err
 
 
-def test_fully_connected_feed_with_fake_data(runs):
-    code, out, err, _ = runs["feed_fake"]
+def test_tutorial_fully_connected_feed_with_fake_data(runs):
+    # imports the tutorial's `mnist` graph builder, writes summaries and a checkpoint
+    code, out, err, cwd = runs["feed_fake"]
     assert code == 0, err[-3000:]
     assert "Step 0: loss =" in out
     assert out.count("Num examples: 10000") == 3  # train, validation, test: num_examples of fake sets
     assert "run-legacy:" not in err  # -q: no info lines
+    logs = sorted(p.name for p in (cwd / "logs").iterdir())
+    assert "model.ckpt-19.index" in logs and any(name.startswith("events.out.tfevents") for name in logs)
 
 
 def test_missing_script_is_a_usage_error(tmp_path, capsys):

@@ -7,7 +7,8 @@ a script, as it is, in a *child* Python process whose bootstrap (`install`):
 
 * maps ``tensorflow.examples.tutorials.mnist.input_data`` and
   ``tensorflow.contrib.learn.python.learn.datasets.mnist`` to
-  `tfv1_mnist.input_data`;
+  `tfv1_mnist.input_data`, and provides the tutorial's graph builder
+  ``tensorflow.examples.tutorials.mnist.mnist``;
 * gives the script (and modules next to it) ``tensorflow.compat.v1``, with v2
   behaviour disabled, when it imports ``tensorflow``.  Libraries, including
   tfv1_mnist itself, still import the real ``tensorflow`` module;
@@ -252,17 +253,73 @@ class _Stub(types.ModuleType):
 def _missing_module_message(fullname: str) -> str:
     if fullname.startswith("tensorflow.contrib"):
         return _contrib_message(fullname, "")
-    if fullname == "tensorflow.examples.tutorials.mnist.mnist":
-        return (
-            "tensorflow.examples.tutorials.mnist.mnist (the tutorial's graph builder) has no counterpart under "
-            "run-legacy; copy TF 1.x's tensorflow/examples/tutorials/mnist/mnist.py next to the script and "
-            "import it from there"
-        )
     return (
         f"{fullname} has no counterpart under run-legacy; of tensorflow.examples and tensorflow.contrib only "
-        "tensorflow.examples.tutorials.mnist.input_data and tensorflow.contrib.learn.python.learn.datasets.mnist "
-        "are provided"
+        "tensorflow.examples.tutorials.mnist.input_data and .mnist, and "
+        "tensorflow.contrib.learn.python.learn.datasets.mnist are provided"
     )
+
+
+def _tutorial_mnist(tf) -> types.ModuleType:
+    """TF 1.x's ``tensorflow/examples/tutorials/mnist/mnist.py``, built on ``tf`` (``tf.compat.v1``).
+
+    The tutorial's graph builder, imported by its ``fully_connected_feed.py``:
+    ``inference`` (two ReLU layers, then linear logits), ``loss``,
+    ``training`` and ``evaluation``, with TF1's variable names and scopes.
+    """
+    import math
+
+    module = types.ModuleType(
+        "tensorflow.examples.tutorials.mnist.mnist",
+        "Builds the MNIST network (TF 1.x's tutorial module): inference, loss, training, evaluation.",
+    )
+    num_classes, image_size = 10, 28
+    image_pixels = image_size * image_size
+
+    def inference(images, hidden1_units, hidden2_units):
+        """Logits, float - [batch_size, NUM_CLASSES], from images float - [batch_size, IMAGE_PIXELS]."""
+        with tf.name_scope("hidden1"):
+            weights = tf.Variable(
+                tf.truncated_normal([image_pixels, hidden1_units], stddev=1.0 / math.sqrt(float(image_pixels))),
+                name="weights")
+            biases = tf.Variable(tf.zeros([hidden1_units]), name="biases")
+            hidden1 = tf.nn.relu(tf.matmul(images, weights) + biases)
+        with tf.name_scope("hidden2"):
+            weights = tf.Variable(
+                tf.truncated_normal([hidden1_units, hidden2_units], stddev=1.0 / math.sqrt(float(hidden1_units))),
+                name="weights")
+            biases = tf.Variable(tf.zeros([hidden2_units]), name="biases")
+            hidden2 = tf.nn.relu(tf.matmul(hidden1, weights) + biases)
+        with tf.name_scope("softmax_linear"):
+            weights = tf.Variable(
+                tf.truncated_normal([hidden2_units, num_classes], stddev=1.0 / math.sqrt(float(hidden2_units))),
+                name="weights")
+            biases = tf.Variable(tf.zeros([num_classes]), name="biases")
+            logits = tf.matmul(hidden2, weights) + biases
+        return logits
+
+    def loss(logits, labels):
+        """Mean cross-entropy, float scalar; labels int - [batch_size]."""
+        labels = tf.to_int64(labels)
+        return tf.losses.sparse_softmax_cross_entropy(labels=labels, logits=logits)
+
+    def training(loss, learning_rate):
+        """The train op: a loss summary, then plain gradient descent with a global step."""
+        tf.summary.scalar("loss", loss)
+        optimizer = tf.train.GradientDescentOptimizer(learning_rate)
+        global_step = tf.Variable(0, name="global_step", trainable=False)
+        return optimizer.minimize(loss, global_step=global_step)
+
+    def evaluation(logits, labels):
+        """The number of examples whose true label is the top logit, int32 scalar."""
+        correct = tf.nn.in_top_k(logits, labels, 1)
+        return tf.reduce_sum(tf.cast(correct, tf.int32))
+
+    module.__dict__.update(
+        NUM_CLASSES=num_classes, IMAGE_SIZE=image_size, IMAGE_PIXELS=image_pixels,
+        inference=inference, loss=loss, training=training, evaluation=evaluation,
+    )
+    return module
 
 
 class _MissingFinder:
@@ -349,6 +406,9 @@ def install(script_dir: str | os.PathLike) -> types.ModuleType:
 
     input_data._legacy_mode = True
     _register_aliases(input_data)
+    tutorial = _tutorial_mnist(tf.compat.v1)
+    sys.modules[tutorial.__name__] = tutorial
+    sys.modules["tensorflow.examples.tutorials.mnist"].__dict__["mnist"] = tutorial
     sys.meta_path.insert(0, _MissingFinder())
     shim = _TensorFlowV1(tf.compat.v1)
     builtins.__import__ = _LegacyImport(builtins.__import__, shim, os.fspath(script_dir))

@@ -23,7 +23,10 @@ def register(subparsers) -> None:
             "plt.show() does not block, and data never comes from the network silently. "
             "The script's output and exit status pass through."
         ),
-        epilog="Example: tfv1-mnist run-legacy --data sample scripts/legacy/seed_softmax.py",
+        epilog=(
+            "Exit status: the script's own (128+N if signal N ended it); 2 if SCRIPT does not exist. "
+            "Example: tfv1-mnist run-legacy --data sample scripts/legacy/seed_softmax.py"
+        ),
     )
     add_arguments(parser)
     parser.set_defaults(func=run_legacy)
