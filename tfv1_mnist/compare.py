@@ -21,12 +21,14 @@ differences are float round-off and which come from different formulas.
 
 from __future__ import annotations
 
+import collections
 import dataclasses
 import json
 import logging
 import math
 import os
 import pathlib
+import re
 import subprocess
 import sys
 import tempfile
@@ -75,6 +77,9 @@ EARLY_STEPS = 10
 EARLY_REL = 1e-4
 
 MODELS = ("softmax", "cnn", "all")
+
+# TensorFlow's C++ start-up lines (printed before logging is configured), not worth relaying.
+_TF_NOISE = re.compile(r"^([IWE]\d{4} |WARNING: All log messages before absl)")
 
 
 # --------------------------------------------------------------------------- metrics
@@ -463,11 +468,28 @@ def run_isolated(data, *, onednn: bool = False, timeout: float | None = None, **
         cmd = [sys.executable, "-m", "tfv1_mnist.compare", str(tmp / "request.json"), str(tmp / "data.npz"),
                str(tmp / "result.json")]
         _log.info("comparing in a child process (TF_ENABLE_ONEDNN_OPTS=%s)", env["TF_ENABLE_ONEDNN_OPTS"])
-        proc = subprocess.run(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-                              timeout=timeout)
-        if proc.returncode != 0:
-            tail = "\n".join(proc.stderr.strip().splitlines()[-15:])
-            raise Tfv1MnistError(f"the comparison failed in its child process (exit {proc.returncode}):\n{tail}")
+        tail: collections.deque[str] = collections.deque(maxlen=15)
+        deadline = None if timeout is None else time.monotonic() + timeout
+        proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        try:
+            # Relay the child's log lines as they come (its progress), keeping the last ones for errors.
+            for line in proc.stderr:
+                line = line.rstrip("\n")
+                tail.append(line)
+                if line and not _TF_NOISE.match(line):
+                    _log.info("%s", line)
+                if deadline is not None and time.monotonic() > deadline:
+                    raise subprocess.TimeoutExpired(cmd, timeout)
+            returncode = proc.wait(timeout=None if deadline is None else max(0.0, deadline - time.monotonic()))
+        except BaseException:  # Ctrl-C, a timeout: never leave the child running
+            proc.kill()
+            proc.wait()
+            raise
+        finally:
+            proc.stderr.close()
+        if returncode != 0:
+            raise Tfv1MnistError(f"the comparison failed in its child process (exit {returncode}):\n"
+                                 + "\n".join(tail))
         return json.loads((tmp / "result.json").read_text())
 
 
