@@ -1,0 +1,162 @@
+"""Softmax regression speed: the seed's own loop against ``softmax_v1.train`` and ``softmax_v2.train``.
+
+The seed trained 1000 steps of ``next_batch(100)`` with two ``Session.run``
+calls per step (the train op, then the loss), feeding numpy arrays.
+``seed_loop`` below is that program, verbatim except that W and b start from
+given values.  All three competitors start from the same initial values and
+see the same batches: the seed's loop draws them with ``next_batch`` from a
+``from_mnist(..., seed=S)`` data set, and the library's trainers get the
+equivalent index table (``default_batches``), so the recorded per-step losses
+must agree (``max_rel_loss_diff``).
+
+Timing, interleaved repeats, medians:
+
+* ``seconds`` / ``ratio``: the training steps.  For the seed, its ``for`` loop
+  (``next_batch`` and two ``Session.run`` per step); for the trainers, their
+  ``train_seconds`` (every step's run, including the first run's graph
+  optimisation).  ``ratio`` is the seed's median over the competitor's.
+* ``total_seconds`` / ``ratio_total``: each competitor's whole call (graph
+  building, session, data upload, training, test evaluation); the library's
+  trainers build a bigger graph, so this ratio is lower.
+* ``cpu_ratio_total``: the same for process CPU time, which a busy shared
+  machine disturbs less than wall time.
+
+    python scripts/bench.py softmax                     # embedded sample
+    python scripts/bench.py softmax --data /usr/share/datasets/fashion-mnist
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import time
+from typing import Iterator
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import numpy as np  # noqa: E402
+
+SEED = 0
+
+
+def seed_loop(mnist, steps: int, batch_size: int, initial, learning_rate: float = 0.01):
+    """The seed's training loop (TF1 API, via ``tf.compat.v1``).
+
+    Args:
+      mnist: ``input_data.Datasets`` with one-hot labels, fresh (nothing drawn yet).
+      steps, batch_size, learning_rate: the schedule.
+      initial: (W float32 [784, 10], b float32 [10]); the seed drew them with
+        ``tf.random_normal``.
+
+    Returns:
+      (losses float32 [steps], test accuracy, seconds of the training loop).
+    """
+    import tensorflow as tf
+
+    with tf.Graph().as_default():
+        x = tf.compat.v1.placeholder(tf.float32, [None, 784])
+        W = tf.Variable(initial[0])
+        b = tf.Variable(initial[1])
+        y = tf.nn.softmax(tf.matmul(x, W) + b)
+        y_ = tf.compat.v1.placeholder(tf.float32, [None, 10])
+        cross_entropy = -tf.reduce_sum(y_ * tf.math.log(y))
+        train_step = tf.compat.v1.train.GradientDescentOptimizer(learning_rate).minimize(cross_entropy)
+        init = tf.compat.v1.global_variables_initializer()
+        with tf.compat.v1.Session() as sess:
+            sess.run(init)
+            losses = []
+            start = time.perf_counter()
+            for _ in range(steps):
+                batch_xs, batch_ys = mnist.train.next_batch(batch_size)
+                sess.run(train_step, feed_dict={x: batch_xs, y_: batch_ys})
+                losses.append(sess.run(cross_entropy, feed_dict={x: batch_xs, y_: batch_ys}))
+            loop_seconds = time.perf_counter() - start
+            correct_prediction = tf.equal(tf.argmax(y, 1), tf.argmax(y_, 1))
+            accuracy = tf.reduce_mean(tf.cast(correct_prediction, "float"))
+            acc = sess.run(accuracy, feed_dict={x: mnist.test.images, y_: mnist.test.labels})
+    return np.asarray(losses, dtype=np.float32), float(acc), loop_seconds
+
+
+def _max_rel_diff(a: np.ndarray, b: np.ndarray) -> float:
+    finite = np.isfinite(a) & np.isfinite(b)
+    if not np.array_equal(np.isfinite(a), np.isfinite(b)):
+        return float("inf")
+    if not finite.any():
+        return 0.0
+    return float(np.max(np.abs(a[finite] - b[finite]) / np.maximum(np.abs(b[finite]), 1e-30)))
+
+
+def run(args) -> Iterator[dict]:
+    """Yields one record per competitor: seconds (median), ratio, loss agreement."""
+    from tfv1_mnist import datasets, input_data, softmax_v1, softmax_v2
+    from tfv1_mnist.config import SoftmaxConfig
+
+    quick = bool(getattr(args, "quick", False))
+    spec = getattr(args, "data", None) or "sample"
+    data = datasets.load(spec)
+    config = SoftmaxConfig(steps=100 if quick else 1000, batch_size=100, seed=SEED)
+    repeats = 1 if quick else 5
+    initial = softmax_v1.initial_values(config)
+
+    # TF1's validation share (5000 of 60000), without from_mnist's warning each time.
+    validation_size = 5000 if data.x_train.shape[0] >= 60000 else round(data.x_train.shape[0] / 12)
+
+    def fresh():
+        return input_data.from_mnist(data, one_hot=True, validation_size=validation_size, seed=SEED)
+
+    ds = fresh()
+    batches = softmax_v1.default_batches(config, ds.train.num_examples)
+    competitors = {
+        "seed_loop": lambda d: seed_loop(d, config.steps, config.batch_size, initial),
+        "softmax_v1.train": lambda d: _as_triple(softmax_v1.train(config, d, batches=batches, initial=initial)),
+        "softmax_v2.train": lambda d: _as_triple(softmax_v2.train(config, d, batches=batches, initial=initial)),
+    }
+    times: dict[str, list[float]] = {name: [] for name in competitors}
+    loop_times: dict[str, list[float]] = {name: [] for name in competitors}
+    cpu: dict[str, list[float]] = {name: [] for name in competitors}
+    results = {}
+    # One untimed warm-up each (imports, the process's first graph and tf.function).
+    for name, fn in competitors.items():
+        results[name] = fn(fresh())
+    for _ in range(repeats):
+        for name, fn in competitors.items():
+            d = fresh()
+            start, start_cpu = time.perf_counter(), time.process_time()
+            results[name] = fn(d)
+            times[name].append(time.perf_counter() - start)
+            cpu[name].append(time.process_time() - start_cpu)
+            loop_times[name].append(results[name][2])
+    base_losses, base_acc, _ = results["seed_loop"]
+    base_loop = statistics.median(loop_times["seed_loop"])
+    base_total = statistics.median(times["seed_loop"])
+    base_cpu = statistics.median(cpu["seed_loop"])
+    for name in competitors:
+        losses, acc, _ = results[name]
+        loop = statistics.median(loop_times[name])
+        total = statistics.median(times[name])
+        yield {
+            "bench": "softmax_train",
+            "competitor": name,
+            "data": data.name,
+            "train_examples": int(ds.train.num_examples),
+            "steps": config.steps,
+            "batch_size": config.batch_size,
+            "repeats": repeats,
+            "seconds": loop,
+            "seconds_all": loop_times[name],
+            "seed_loop_seconds": base_loop,
+            "ratio": base_loop / loop,
+            "total_seconds": total,
+            "seed_loop_total_seconds": base_total,
+            "ratio_total": base_total / total,
+            "cpu_seconds": statistics.median(cpu[name]),
+            "cpu_ratio_total": base_cpu / statistics.median(cpu[name]),
+            "max_abs_loss_diff": float(np.nanmax(np.abs(losses - base_losses))) if len(losses) else None,
+            "max_rel_loss_diff": _max_rel_diff(losses, base_losses),
+            "test_accuracy": acc,
+            "seed_loop_test_accuracy": base_acc,
+        }
+
+
+def _as_triple(result):
+    return result.loss, result.test_accuracy, result.train_seconds
