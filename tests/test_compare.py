@@ -143,6 +143,14 @@ def test_run_isolated_sets_the_environment_in_a_child_only(tiny_arrays):
     assert result["softmax"]["settings"]["seed"] == 3
 
 
+def test_run_isolated_reports_the_childs_error(tiny_arrays):
+    from tfv1_mnist.errors import Tfv1MnistError
+
+    data = datasets.Mnist(**tiny_arrays, name="tiny", path="", sha256="")
+    with pytest.raises(Tfv1MnistError, match="--model must be one of"):
+        compare.run_isolated(data, model="rnn")
+
+
 def test_compare_json_schema(tmp_path, softmax_200, cnn_short, sample):
     result = {"model": "all", "environment": {"onednn": "0", "op_determinism": True, "tf32": False},
               "softmax": softmax_200, "cnn": cnn_short}
