@@ -325,8 +325,7 @@ def train_and_evaluate(config: CNNConfig, data, *, initial_weights: Sequence[np.
         correct = evaluation(logits, labels_pl)
         loss_sum = tf.reduce_sum(
             tf.nn.sparse_softmax_cross_entropy_with_logits(labels=labels_pl, logits=logits))
-        probs = tf.nn.softmax(logits, name="probabilities")  # noqa: F841 - kept for predict by name
-        params = [v for v in tf.compat.v1.trainable_variables()]
+        params = tf.compat.v1.trainable_variables()  # creation order = Keras order
         init = tf.compat.v1.global_variables_initializer()
         graph.finalize()
         with tf.compat.v1.Session(graph=graph) as sess:

@@ -24,7 +24,6 @@ import logging
 import os
 import pathlib
 import time
-from typing import Any
 
 from tfv1_mnist.commands import add_data_argument, add_out_argument, add_seed_argument
 
