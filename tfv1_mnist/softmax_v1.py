@@ -367,7 +367,7 @@ def _progbar_update(bar, done: int, losses: np.ndarray) -> None:
     if bar is None:
         return
     last = float(losses[-1]) if losses.size else float("nan")
-    bar.update(done, values=[("loss", last)] if math.isfinite(last) else None, finalize=False)
+    bar.update(done, values=[("loss", last)] if math.isfinite(last) else None)
 
 
 def _write_tensorboard(workdir, losses: np.ndarray) -> None:
@@ -557,8 +557,6 @@ def train(
                     step_callback(done - 1, float(got[-1]), w, b)
                 _progbar_update(bar, done, got)
             train_seconds = time.perf_counter() - start
-            if bar is not None:
-                bar.update(config.steps, finalize=True)
             test_accuracy, final_w, final_b = _evaluate(
                 sess, correct, images_pl, labels_pl, datasets.test, (weights, biases))
             if saver is not None:

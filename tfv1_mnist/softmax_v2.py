@@ -197,8 +197,6 @@ def train(
             step_callback(done - 1, float(got[-1]), model.weights.numpy(), model.biases.numpy())
         softmax_v1._progbar_update(bar, done, got)
     train_seconds = time.perf_counter() - start
-    if bar is not None:
-        bar.update(config.steps, finalize=True)
     test = datasets.test
     test_accuracy = evaluate(model, test.images, test.labels)["accuracy"]
     if workdir is not None:
