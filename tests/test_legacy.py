@@ -154,6 +154,12 @@ def test_missing_data_path_is_a_data_error(tmp_path):
         legacy.run(script, data=tmp_path / "no-such.npz")
 
 
+def test_data_env_var_is_the_one_input_data_reads():
+    from tfv1_mnist import input_data
+
+    assert legacy.DATA_ENV == input_data.DATA_ENV == "TFV1_MNIST_DATA"
+
+
 def test_only_the_script_and_its_neighbours_count_as_legacy_code(tmp_path):
     hook = legacy._LegacyImport(lambda *a, **k: None, object(), str(tmp_path))
     assert hook._is_legacy({"__name__": "__main__"})

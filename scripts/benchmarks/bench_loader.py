@@ -122,6 +122,8 @@ def compare(ours_fn: Callable, plain_fn: Callable, arg, repeats: int) -> dict:
         "ours_s": ours_s,
         "plain_s": plain_s,
         "ratio": ours_s / plain_s,
+        # each repeat's pair, measured back to back: less sensitive to slow drifts in machine load
+        "paired_ratio": statistics.median(o / p for o, p in zip(times["ours"], times["plain"])),
         "ours_min_s": min(times["ours"]),
         "plain_min_s": min(times["plain"]),
         "repeats": repeats,
@@ -143,7 +145,7 @@ def run(args) -> Iterator[dict]:
     if datasets.find_idx_files(source, missing_ok=True) is None:
         yield {"bench": "loader", "skipped": f"no IDX files in {source} (apt-get install dataset-fashion-mnist)"}
         return
-    repeats = 3 if args.quick else 9
+    repeats = 3 if args.quick else 11
     mnist = datasets.read_idx_folder(source)
     name = mnist.name
     n = mnist.num_train + mnist.num_test
