@@ -531,6 +531,9 @@ def train(
             labels_pl, trainable=False, collections=[], name="train_labels")
         with _v1_control_flow():
             batch_indices, step_losses = _build_loop(config, data_images, data_labels)
+        with tf.control_dependencies([step_losses]):
+            # The values after the run's last step, for step_callback.
+            weights_after, biases_after = weights.read_value(), biases.read_value()
         init_model = tf.compat.v1.variables_initializer([weights, biases])
         saver = tf.compat.v1.train.Saver([weights, biases]) if workdir is not None else None
         graph.finalize()
@@ -549,7 +552,8 @@ def train(
                 if step_callback is None:
                     got = sess.run(step_losses, {batch_indices: chunk})
                 else:
-                    got, w, b = sess.run([step_losses, weights, biases], {batch_indices: chunk})
+                    got, w, b = sess.run([step_losses, weights_after, biases_after],
+                                         {batch_indices: chunk})
                 losses[done: done + got.shape[0]] = got
                 watch.update(done, got, lambda: losses)
                 done += got.shape[0]
