@@ -21,7 +21,7 @@ _Datasets = collections.namedtuple("_Datasets", "train validation test")
 def _as_datasets(arrays) -> _Datasets:
     """input_data.Datasets-like: float32 images [N, 784], float64 one-hot labels [N, 10]."""
     def split(x, y):
-        images = x.reshape(len(x), -1).astype(np.float32) * np.float32(1.0 / 255.0)
+        images = x.reshape(len(x), 784).astype(np.float32) * np.float32(1.0 / 255.0)
         return _DataSet(images, np.eye(10)[y])
     train = split(arrays["x_train"], arrays["y_train"])
     empty = _DataSet(train.images[:0], train.labels[:0])
