@@ -300,27 +300,6 @@ def extract_labels(f, one_hot: bool = False, num_classes: int = 10) -> np.ndarra
 # DataSet
 
 
-class _Tf1Cursor(EpochCursor):
-    """`EpochCursor`, plus TF1's arithmetic once the position passes the end.
-
-    With ``batch_size`` larger than the data set, TF1's position could pass the
-    end of the epoch; its next call then computed ``rest_num_examples = n -
-    start`` (negative) and moved to ``batch_size - rest_num_examples``, which
-    decides the size of the following batches.
-    """
-
-    def next(self, batch_size: int, shuffle: bool | None = None) -> np.ndarray:
-        start = self._index_in_epoch
-        if start <= self._n:
-            return super().next(batch_size, shuffle)
-        shuffle = self._shuffle if shuffle is None else shuffle
-        self.epochs_completed += 1
-        if shuffle:
-            self._reshuffle()
-        self._index_in_epoch = batch_size - (self._n - start)
-        return self._order[: self._index_in_epoch]
-
-
 class DataSet:
     """Images and labels with TF1's ``next_batch`` (TF1's ``DataSet``).
 
@@ -370,8 +349,7 @@ class DataSet:
             self._rng = _as_rng(rng)
         np_dtype = _image_dtype(dtype)
         self.one_hot = one_hot
-        self._cursor: _Tf1Cursor | None = None
-        self._empty_epochs = 0
+        self._cursor: EpochCursor | None = None
         self._view_order = None
         self._view_cache = None
         if fake_data:
@@ -384,8 +362,7 @@ class DataSet:
             self._num_examples = int(images.shape[0])
             if not _converted:
                 images = _convert_images(images, np_dtype, reshape)
-            if self._num_examples:
-                self._cursor = _Tf1Cursor(self._num_examples, rng=self._rng)
+            self._cursor = EpochCursor(self._num_examples, rng=self._rng)
         self._images = images
         self._labels = labels
 
@@ -406,29 +383,22 @@ class DataSet:
     @property
     def epochs_completed(self) -> int:
         """Epochs finished; counted lazily, when a batch first crosses the end."""
-        return self._cursor.epochs_completed if self._cursor is not None else self._empty_epochs
-
-    def _order(self):
-        cursor = self._cursor
-        if cursor is None:
-            return None
-        order = getattr(cursor, "order", None)
-        return cursor._order if order is None else order
+        return self._cursor.epochs_completed if self._cursor is not None else 0
 
     def _current(self, array, which: int):
         # TF1 permuted its arrays at every shuffle; here they stay in file order
         # and are permuted on access, once per shuffle (cached).
-        order = self._order()
-        if order is None or not isinstance(array, np.ndarray):
+        if self._cursor is None or not isinstance(array, np.ndarray):
             return array
-        if self._view_order is not order:
-            self._view_order = order
+        order = self._cursor.order
+        if self._view_order is None or not np.array_equal(order, self._view_order):
+            self._view_order = order.copy()
             identity = bool(np.array_equal(order, np.arange(order.shape[0])))
             self._view_cache = None if identity else {}
         if self._view_cache is None:
             return array
         if which not in self._view_cache:
-            self._view_cache[which] = np.take(array, order, axis=0)
+            self._view_cache[which] = np.take(array, self._view_order, axis=0)
         return self._view_cache[which]
 
     def next_batch(self, batch_size: int, fake_data: bool = False, shuffle: bool = True):
@@ -448,9 +418,6 @@ class DataSet:
             fake_image = [1] * 784
             fake_label = [1] + [0] * 9 if self.one_hot else 0
             return [fake_image for _ in range(batch_size)], [fake_label for _ in range(batch_size)]
-        if self._cursor is None:  # an empty set: TF1 returned empty batches
-            self._empty_epochs += 1
-            return self._images[:0], self._labels[:0]
         idx = self._cursor.next(batch_size, shuffle=shuffle)
         return np.take(self._images, idx, axis=0), np.take(self._labels, idx, axis=0)
 
