@@ -77,8 +77,7 @@ DATA_ENV = "TFV1_MNIST_DATA"
 #: TF1's ``base.Datasets``.
 Datasets = collections.namedtuple("Datasets", ["train", "validation", "test"])
 
-# tensorflow/python/framework/random_seed.py
-_DEFAULT_GRAPH_SEED = 87654321
+# tensorflow/python/framework/random_seed.py truncates seeds modulo this.
 _MAXINT32 = 2**31 - 1
 
 # TF1's default validation size, and its share of MNIST's 60000 training images.
@@ -132,7 +131,10 @@ def _tf1_numpy_seed(seed: int | None) -> int | None:
     """What TF1's ``DataSet`` passed to ``numpy.random.seed`` for ``seed``.
 
     TF1: ``seed1, seed2 = random_seed.get_seed(seed)``, then
-    ``numpy.random.seed(seed1 if seed is None else seed2)``.
+    ``numpy.random.seed(seed1 if seed is None else seed2)``.  ``seed1`` is the
+    graph-level seed (``DEFAULT_GRAPH_SEED`` only matters when an op seed is
+    given, and then ``seed2`` is used); ``get_seed`` turns ``(0, 0)`` into
+    ``(0, 2**31 - 1)``.
     """
     global_seed = _global_seed()
     if seed is None:
@@ -378,6 +380,7 @@ class DataSet:
 
     @property
     def num_examples(self) -> int:
+        """Number of examples (10000 for a fake set)."""
         return self._num_examples
 
     @property
