@@ -16,6 +16,8 @@ import types
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tfv1_mnist import datasets, input_data
 from tfv1_mnist.errors import DataError, FetchError
@@ -226,6 +228,26 @@ def test_next_batch_matches_tf1_across_epoch_boundaries(npz_path, tiny_arrays):
     assert [g[2] for g in got[:3]] == [0, 0, 1]
 
 
+@settings(max_examples=60, deadline=None)
+@given(
+    n=st.integers(0, 40),
+    sizes=st.lists(st.integers(0, 90), min_size=1, max_size=12),
+    seed=st.integers(0, 2**32 - 1),
+    shuffle=st.booleans(),
+)
+def test_next_batch_equals_tf1_for_any_sizes(n, sizes, seed, shuffle):
+    # odd cases included: empty sets, batches of 0, batches larger than the set
+    images = np.arange(n * 4, dtype=np.uint8).reshape(n, 2, 2, 1)
+    labels = np.arange(n, dtype=np.uint8)
+    ours = input_data.DataSet(images, labels, dtype=np.uint8, rng=np.random.RandomState(seed))
+    got = [(ours.next_batch(b, shuffle=shuffle)[1], ours.epochs_completed) for b in sizes]
+    ref = Tf1DataSet(images, labels, dtype=np.uint8, numpy_seed=seed)
+    want = [(ref.next_batch(b, shuffle=shuffle)[1], ref._epochs_completed) for b in sizes]
+    for (g, ge), (w, we) in zip(got, want):
+        np.testing.assert_array_equal(g, w)
+        assert ge == we
+
+
 def test_epochs_completed_counts_lazily(tiny_arrays):
     x, y = tiny_arrays["x_train"][:100, ..., None], tiny_arrays["y_train"][:100]
     ds = input_data.DataSet(x, y, rng=np.random.RandomState(0))
@@ -426,6 +448,14 @@ def test_legacy_mode_falls_back_to_cache_then_sample_without_network(monkeypatch
         d = input_data.read_data_sets(str(tmp_path / "MNIST_data"), one_hot=True, rng=0)
     assert d.train.num_examples == 3667  # the sample, default validation scaled
     assert any("no MNIST files there" in r.getMessage() for r in caplog.records)
+
+
+def test_legacy_mode_prefers_the_cache_to_the_sample(monkeypatch, tmp_path, empty_cache, tiny_arrays):
+    datasets.write_npz(empty_cache / "mnist.npz", **tiny_arrays)
+    monkeypatch.setattr(input_data, "_legacy_mode", True)
+    d = input_data.read_data_sets(str(tmp_path / "MNIST_data"), rng=0)
+    # the cached set (200 training examples), default validation scaled as for any redirect
+    assert (d.train.num_examples, d.validation.num_examples, d.test.num_examples) == (184, 16, 50)
 
 
 def test_missing_npz_path_is_a_data_error(tmp_path):
