@@ -325,7 +325,7 @@ def non_finite_message(step: int, value: float, config: SoftmaxConfig) -> str:
     else:
         reason = "the logits overflowed: training diverged"
         fix = "lower --learning-rate or use --reduction mean"
-    return (f"step {step}: loss is {value} (not finite): {reason}; fix: {fix}. "
+    return (f"step {step} (counting from 0): loss is {value}, not finite: {reason}; fix: {fix}. "
             "Training continues, as the seed's did, unless --stop-on-nan is given")
 
 

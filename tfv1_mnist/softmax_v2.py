@@ -107,8 +107,10 @@ def evaluate(model: SoftmaxRegression, images, labels) -> dict:
     n = int(np.shape(images)[0])
     if n == 0:
         return {"accuracy": float("nan"), "num_examples": 0}
-    acc = ops.accuracy(labels, model(tf.convert_to_tensor(images, tf.float32)))
-    return {"accuracy": float(acc), "num_examples": n}
+    logits = model(tf.convert_to_tensor(images, tf.float32))
+    # Counted as an integer, as softmax_v1.evaluation does, so both report the same float.
+    correct = tf.reduce_sum(tf.cast(tf.equal(tf.argmax(logits, 1), tf.argmax(labels, 1)), tf.int32))
+    return {"accuracy": int(correct) / n, "num_examples": n}
 
 
 def _make_runner(model: SoftmaxRegression, images: tf.Tensor, labels: tf.Tensor,
