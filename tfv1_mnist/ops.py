@@ -191,6 +191,12 @@ def model_loss(labels, logits, kind: str = "naive", reduction: str = "sum") -> t
 
     Returns:
       float scalar tensor.
+
+    The naive form must call ``tf.nn.softmax`` itself, not ``softmax`` above:
+    when only ``log`` consumes it (the seed's second ``Session.run``, which
+    fetched the loss alone), Grappler rewrites ``log(tf.nn.softmax(x))`` into
+    the stable ``LogSoftmax``, so the seed's *recorded* loss stays finite a step
+    longer than its training step.  Keeping the op keeps that behaviour.
     """
     if kind == "naive":
         return naive_cross_entropy(labels, tf.nn.softmax(logits), reduction=reduction)

@@ -188,7 +188,7 @@ def train(
     losses = np.full(config.steps, np.nan, dtype=np.float32)
     watch = softmax_v1._NanWatch(config)
     bar = softmax_v1._progbar(config.steps, progress)
-    start = time.perf_counter()
+    start, start_cpu = time.perf_counter(), time.process_time()
     done = 0
     while done < config.steps:
         got = run_steps(tf.constant(batches[done: done + steps_per_run])).numpy()
@@ -199,6 +199,7 @@ def train(
             step_callback(done - 1, float(got[-1]), model.weights.numpy(), model.biases.numpy())
         softmax_v1._progbar_update(bar, done, got)
     train_seconds = time.perf_counter() - start
+    train_cpu_seconds = time.process_time() - start_cpu
     test = datasets.test
     test_accuracy = evaluate(model, test.images, test.labels)["accuracy"]
     if workdir is not None:
@@ -211,4 +212,4 @@ def train(
         loss=losses, weights=model.weights.numpy(), biases=model.biases.numpy(),
         test_accuracy=test_accuracy, nan_steps=watch.count, train_seconds=train_seconds,
         examples_per_second=config.steps * config.batch_size / max(train_seconds, 1e-12),
-        config=config)
+        config=config, train_cpu_seconds=train_cpu_seconds)
