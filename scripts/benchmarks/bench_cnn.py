@@ -4,7 +4,8 @@ Pattern: every contender trains one epoch on the same data (full-size
 Fashion-MNIST, batch 32, the seed's raw pixels) from the same initial weights,
 interleaved round by round in one process, so machine load hits all of them
 alike.  Each record gives the median epoch time, the median of the per-round
-ratios to Keras' epoch in the same round (``ratio``; the target is <= 0.75) and
+ratios to Keras' epochs opening and closing the same round (``ratio``; the
+target is <= 0.75), the same for process CPU time (``cpu_ratio``) and
 the achieved GFLOP/s (``cnn_v2.TRAIN_FLOPS_PER_EXAMPLE``, about 3.7 MFLOP per
 example).
 
@@ -309,32 +310,47 @@ def run(args) -> Iterator[dict]:
     contenders = _make_contenders(_Train, init, variants)
     contenders = {"keras_fit": contenders.pop("keras_fit"), **contenders}
     times: dict[str, list[float]] = {name: [] for name in contenders}
+    cpu: dict[str, list[float]] = {name: [] for name in contenders}
     ratios: dict[str, list[float]] = {name: [] for name in contenders}
+    cpu_ratios: dict[str, list[float]] = {name: [] for name in contenders}
+    loads: list[float] = []
     keras_epoch = contenders.pop("keras_fit")
+
+    def timed(epoch):
+        cpu_start = time.process_time()
+        seconds = epoch()
+        return seconds, time.process_time() - cpu_start
+
     for r in range(rounds):
         # Keras opens and closes each round; each contender is compared with the
         # mean of the two, which cancels a load that drifts linearly during the round.
-        before = keras_epoch()
-        _log(f"round {r + 1}: keras_fit {before:.2f} s")
+        loads.append(os.getloadavg()[0])
+        before, before_cpu = timed(keras_epoch)
+        _log(f"round {r + 1}: keras_fit {before:.2f} s (cpu {before_cpu:.2f} s)")
         round_times = {}
         for name, epoch in contenders.items():
-            round_times[name] = epoch()
-            _log(f"round {r + 1}: {name} {round_times[name]:.2f} s")
-        after = keras_epoch()
-        _log(f"round {r + 1}: keras_fit {after:.2f} s")
-        reference = (before + after) / 2
+            round_times[name] = timed(epoch)
+            _log(f"round {r + 1}: {name} {round_times[name][0]:.2f} s "
+                 f"(cpu {round_times[name][1]:.2f} s)")
+        after, after_cpu = timed(keras_epoch)
+        _log(f"round {r + 1}: keras_fit {after:.2f} s (cpu {after_cpu:.2f} s)")
+        reference, reference_cpu = (before + after) / 2, (before_cpu + after_cpu) / 2
         times["keras_fit"] += [before, after]
+        cpu["keras_fit"] += [before_cpu, after_cpu]
         ratios["keras_fit"].append(after / before)
-        for name, seconds in round_times.items():
+        cpu_ratios["keras_fit"].append(after_cpu / before_cpu)
+        for name, (seconds, cpu_seconds) in round_times.items():
             times[name].append(seconds)
+            cpu[name].append(cpu_seconds)
             ratios[name].append(seconds / reference)
+            cpu_ratios[name].append(cpu_seconds / reference_cpu)
     threads = {
         "intra_op": tf.config.threading.get_intra_op_parallelism_threads(),
         "inter_op": tf.config.threading.get_inter_op_parallelism_threads(),
         "env_intra": os.environ.get("TF_NUM_INTRAOP_THREADS"),
         "env_inter": os.environ.get("TF_NUM_INTEROP_THREADS"),
         "onednn": os.environ.get("TF_ENABLE_ONEDNN_OPTS", "default"),
-        "load_avg": os.getloadavg()[0],
+        "load_avg": loads,
     }
     for name in ("keras_fit", *contenders):
         median = statistics.median(times[name])
@@ -350,6 +366,10 @@ def run(args) -> Iterator[dict]:
             # keras_fit's ratio is its own drift within a round (closing / opening epoch).
             "ratio": statistics.median(ratios[name]),
             "ratio_all": ratios[name],
+            # Process CPU time (all threads): less sensitive to other processes, but
+            # it counts the thread pools' spin-waiting too.
+            "cpu_seconds": statistics.median(cpu[name]),
+            "cpu_ratio": statistics.median(cpu_ratios[name]),
             "gflops": n * cnn_v2.TRAIN_FLOPS_PER_EXAMPLE / median / 1e9,
             "examples_per_second": n / median,
             "threads": threads,
