@@ -235,3 +235,19 @@ def test_export_round_trip(trained, tmp_path):
 def test_load_exported_names_the_folder(tmp_path):
     with pytest.raises(DataError, match=str(tmp_path)):
         cnn_v2.load_exported(tmp_path)
+
+
+def test_train_step_in_tf_function_matches_eager(tiny):
+    import keras
+
+    images, labels = tf.constant(tiny.x_train[:16]), tf.constant(tiny.y_train[:16])
+    results = []
+    for step in (cnn_v2.train_step, cnn_v2.train_step.python_function):  # graph, then eager
+        model = cnn_v2.CNN(seed=2, normalize=True)
+        opt = keras.optimizers.Adam(0.001)
+        opt.build(model.ordered_variables)
+        losses = [float(step(model, opt, images, labels)[0]) for _ in range(2)]
+        results.append((losses, model.get_weights()))
+    np.testing.assert_allclose(results[0][0], results[1][0], rtol=1e-5)
+    for a, b in zip(results[0][1], results[1][1]):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
