@@ -47,9 +47,9 @@ def test_predict_reads_a_drawn_png(sample_run, tmp_path, capsys):
 
     data = datasets.load("sample")
     model = cnn_v2.load_exported(sample_run)
-    proba = model.predict_proba(data.x_test[:200])
+    proba = model.predict_proba(data.x_test[:500])
     # A test digit the model reads confidently, drawn dark on a large white RGB page.
-    i = int(np.flatnonzero((proba.argmax(1) == data.y_test[:200]) & (proba.max(1) > 0.95))[0])
+    i = int(np.flatnonzero((proba.argmax(1) == data.y_test[:500]) & (proba.max(1) > 0.9))[0])
     big = np.asarray(Image.fromarray(data.x_test[i]).resize((100, 100), Image.Resampling.BICUBIC))
     page = np.zeros((160, 120), np.uint8)
     page[30:130, 10:110] = big
