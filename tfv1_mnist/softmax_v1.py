@@ -321,7 +321,7 @@ def _check_batches(batches, config: SoftmaxConfig, num_examples: int) -> np.ndar
     return batches
 
 
-def non_finite_message(step: int, value: float, config: SoftmaxConfig) -> str:
+def _non_finite_message(step: int, value: float, config: SoftmaxConfig) -> str:
     """The one log line (and error text) for the first non-finite loss."""
     if config.loss == "naive":
         reason = ("a softmax probability underflowed to 0 inside log() of the seed's loss "
@@ -330,8 +330,9 @@ def non_finite_message(step: int, value: float, config: SoftmaxConfig) -> str:
     else:
         reason = "the logits overflowed: training diverged"
         fix = "lower --learning-rate or use --reduction mean"
-    return (f"step {step} (counting from 0): loss is {value}, not finite: {reason}; fix: {fix}. "
+    then = ("Stopped (--stop-on-nan)" if config.stop_on_nan else
             "Training continues, as the seed's did, unless --stop-on-nan is given")
+    return f"step {step} (counting from 0): loss is {value}, not finite: {reason}; fix: {fix}. {then}"
 
 
 class _NanWatch:
@@ -350,14 +351,11 @@ class _NanWatch:
         if self.first is None:
             self.first = start + int(np.argmax(bad))
             value = float(losses[self.first - start])
-            message = non_finite_message(self.first, value, self.config)
+            message = _non_finite_message(self.first, value, self.config)
+            if self.config.stop_on_nan:  # the error carries the message, printed once
+                raise NonFiniteLossError(message, step=self.first, value=value,
+                                         losses=so_far()[: self.first + 1])
             _log.warning(message)
-            if self.config.stop_on_nan:
-                raise NonFiniteLossError(
-                    message.replace(
-                        "Training continues, as the seed's did, unless --stop-on-nan is given",
-                        "Stopped (--stop-on-nan)"),
-                    step=self.first, value=value, losses=so_far()[: self.first + 1])
 
 
 def _progbar(steps: int, progress: bool):
