@@ -12,12 +12,13 @@ them, each in its own ``tf.Graph`` with a ``tf.compat.v1.Session`` it closes:
 
 * ``train_feed`` is the seed's loop as written: per step, ``Session.run`` of
   the train op, then of the loss, both fed from numpy.  It is the reference.
-* ``train`` gives the same per-step losses about 3x faster: the training set
-  lives in the graph (a variable loaded once), and one ``Session.run`` runs
-  ``steps_per_run`` steps in a ``tf.while_loop``.  Each iteration gathers its
-  batch by index, applies the update, and then, under an explicit control
-  dependency on the update, re-reads the loss on the same batch, exactly what
-  the seed's second ``Session.run`` measured.
+* ``train`` gives the same per-step losses about 3x faster per step
+  (``scripts/benchmarks/bench_softmax.py``): the training set lives in the graph
+  (a variable loaded once), and one ``Session.run`` runs ``steps_per_run`` steps
+  in a ``tf.while_loop``.  The run gathers its steps' batches by index into one
+  block; each iteration slices its batch, applies the update, and then, under
+  an explicit control dependency on the update, re-reads the loss on the same
+  batch, exactly what the seed's second ``Session.run`` measured.
 
 Nothing here calls ``disable_v2_behavior``, so v1 and v2 code share a process.
 """
@@ -31,7 +32,7 @@ import math
 import os
 import pathlib
 import time
-from typing import Callable, Sequence
+from typing import Callable
 
 import numpy as np
 import tensorflow as tf
@@ -422,8 +423,8 @@ def _v1_control_flow():
 #: its steps' batches into one block first, and longer runs amortise the run.
 ROWS_PER_RUN = 25_000
 
-# Ops run in the thread that calls Session.run: the loop is sequential, and
-# hand-offs to a thread pool cost more than a whole step's kernels.
+# Ops run in the thread that calls Session.run: the loop is sequential, and on
+# ops this small, hand-offs to the inter-op thread pool cost more than they save.
 _SESSION_CONFIG = dict(inter_op_parallelism_threads=-1)
 
 

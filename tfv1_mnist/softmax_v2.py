@@ -16,7 +16,6 @@ training set), and ``evaluate`` measures a data set.
 
 from __future__ import annotations
 
-import logging
 import os
 import pathlib
 import time
@@ -28,7 +27,7 @@ import tensorflow as tf
 from tfv1_mnist import ops, softmax_v1
 from tfv1_mnist.config import SoftmaxConfig
 from tfv1_mnist.errors import ConfigError
-from tfv1_mnist.softmax_v1 import IMAGE_PIXELS, NUM_CLASSES, NonFiniteLossError, SoftmaxResult
+from tfv1_mnist.softmax_v1 import NonFiniteLossError, SoftmaxResult
 
 __all__ = [
     "SoftmaxRegression",
@@ -39,7 +38,6 @@ __all__ = [
     "SoftmaxResult",
 ]
 
-_log = logging.getLogger(__name__)
 
 
 class SoftmaxRegression(tf.Module):
