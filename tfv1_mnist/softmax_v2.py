@@ -39,7 +39,6 @@ __all__ = [
 ]
 
 
-
 class SoftmaxRegression(tf.Module):
     """``logits = images @ weights + biases``, the seed's model.
 
