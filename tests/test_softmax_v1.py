@@ -287,3 +287,5 @@ def test_bad_arguments(tiny):
         softmax_v1.train(config, tiny, initial=(np.zeros((10, 784)), np.zeros(10)))
     with pytest.raises(ConfigError, match="--batch-size 500 is larger than the training set"):
         softmax_v1.default_batches(SoftmaxConfig(batch_size=500), 200)
+    with pytest.raises(ConfigError, match=r"one-hot labels \[N, 10\], got \[200, 784\] and \[200\]"):
+        softmax_v1.train(config, tiny._replace(train=_DataSet(tiny.train.images, tiny.train.labels.argmax(1))))

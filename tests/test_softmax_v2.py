@@ -140,3 +140,11 @@ def test_evaluate(tiny):
     assert out == {"accuracy": pytest.approx(float(np.mean(tiny.test.labels.argmax(1) == 3))),
                    "num_examples": 50}
     assert np.isnan(softmax_v2.evaluate(model, tiny.test.images[:0], tiny.test.labels[:0])["accuracy"])
+
+
+def test_labels_must_be_one_hot(tiny):
+    from tfv1_mnist.errors import ConfigError
+
+    images = tiny.test.images.reshape(-1, 28, 28)
+    with pytest.raises(ConfigError, match="input_data.from_mnist"):
+        softmax_v2.train(SoftmaxConfig(steps=2, batch_size=10), tiny._replace(test=_DataSet(images, tiny.test.labels)))

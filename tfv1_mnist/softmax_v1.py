@@ -309,6 +309,17 @@ def _model_variables(graph: tf.Graph):
     return by_name[f"{SCOPE}/weights"], by_name[f"{SCOPE}/biases"]
 
 
+def _check_datasets(datasets) -> None:
+    for name in ("train", "test"):
+        data_set = getattr(datasets, name)
+        images, labels = np.shape(data_set.images), np.shape(data_set.labels)
+        if len(images) != 2 or images[1] != IMAGE_PIXELS or labels != (images[0], NUM_CLASSES):
+            raise ConfigError(
+                f"datasets.{name} must hold images [N, {IMAGE_PIXELS}] and one-hot labels "
+                f"[N, {NUM_CLASSES}], got {list(images)} and {list(labels)}: build it with "
+                "input_data.from_mnist(mnist, one_hot=True) (reshape=True, the default)")
+
+
 def _check_batches(batches, config: SoftmaxConfig, num_examples: int) -> np.ndarray:
     if batches is None:
         return default_batches(config, num_examples)
@@ -518,6 +529,7 @@ def train(
       NonFiniteLossError: a loss was not finite and ``config.stop_on_nan``.
       ConfigError: ``batches`` or ``initial`` have the wrong shape.
     """
+    _check_datasets(datasets)
     train_set = datasets.train
     num_examples = train_set.images.shape[0]
     batches = _check_batches(batches, config, num_examples)
@@ -616,6 +628,7 @@ def train_feed(
     Raises:
       NonFiniteLossError: a loss was not finite and ``config.stop_on_nan``.
     """
+    _check_datasets(datasets)
     train_set = datasets.train
     use_next_batch = isinstance(batches, str) and batches == "next_batch"
     if not use_next_batch:

@@ -170,6 +170,7 @@ def train(
       NonFiniteLossError: a loss was not finite and ``config.stop_on_nan``.
       ConfigError: ``batches`` or ``initial`` have the wrong shape.
     """
+    softmax_v1._check_datasets(datasets)
     train_set = datasets.train
     batches = softmax_v1._check_batches(batches, config, train_set.images.shape[0])
     initial = softmax_v1.initial_values(config) if initial is None else softmax_v1._check_initial(initial)
