@@ -41,7 +41,7 @@ def test_flags_map_onto_the_config():
 def test_validation_split():
     assert softmax_command.validation_size_for(60000) == 5000
     assert softmax_command.validation_size_for(4000) == 333
-    assert softmax_command.validation_size_for(200) == 17
+    assert softmax_command.validation_size_for(200) == 16
 
 
 @pytest.mark.parametrize("impl", ["v1", "v2"])
