@@ -11,8 +11,6 @@ from __future__ import annotations
 import gzip
 import io
 import logging
-import sys
-import types
 
 import numpy as np
 import pytest
@@ -20,6 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tfv1_mnist import datasets, input_data
+from tfv1_mnist import fetch as fetch_module
 from tfv1_mnist.errors import DataError, FetchError
 
 MAXINT32 = 2**31 - 1
@@ -420,7 +419,7 @@ def test_missing_folder_tries_to_fetch_like_tf1(monkeypatch, tmp_path, tiny_arra
         calls.append((str(dest), fmt, urls))
         datasets.write_idx_folder(dest, datasets.Mnist(**tiny_arrays, name="t", path="", sha256=""))
 
-    monkeypatch.setitem(sys.modules, "tfv1_mnist.fetch", types.SimpleNamespace(fetch=fetch))
+    monkeypatch.setattr(fetch_module, "fetch", fetch)
     target = tmp_path / "MNIST_data"
     d = input_data.read_data_sets(str(target), validation_size=10, rng=0)
     assert calls == [(str(target), "idx", None)]
@@ -433,7 +432,7 @@ def test_offline_fetch_error_passes_through(monkeypatch, tmp_path):
     def fetch(dest, fmt="npz", **kwargs):
         raise FetchError("offline: put train-images-idx3-ubyte.gz ... into " + str(dest))
 
-    monkeypatch.setitem(sys.modules, "tfv1_mnist.fetch", types.SimpleNamespace(fetch=fetch))
+    monkeypatch.setattr(fetch_module, "fetch", fetch)
     with pytest.raises(FetchError, match="offline: put"):
         input_data.read_data_sets(str(tmp_path / "nowhere"))
 
@@ -442,7 +441,7 @@ def test_legacy_mode_falls_back_to_cache_then_sample_without_network(monkeypatch
     def fetch(*args, **kwargs):  # pragma: no cover - must not be called
         raise AssertionError("run-legacy must never download")
 
-    monkeypatch.setitem(sys.modules, "tfv1_mnist.fetch", types.SimpleNamespace(fetch=fetch))
+    monkeypatch.setattr(fetch_module, "fetch", fetch)
     monkeypatch.setattr(input_data, "_legacy_mode", True)
     with caplog.at_level(logging.INFO, logger="tfv1_mnist"):
         d = input_data.read_data_sets(str(tmp_path / "MNIST_data"), one_hot=True, rng=0)
