@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import pathlib
 
 import numpy as np
 import pytest
@@ -96,3 +97,19 @@ def test_report_figures_are_written(tmp_path):
     with pytest.raises(ValueError, match="784, 10"):
         plots.plot_weight_templates(np.zeros((10, 784)), tmp_path / "bad.png")
     assert not (tmp_path / "bad.png").exists()
+
+
+def test_figures_in_a_relative_output_folder(tmp_path, monkeypatch):
+    """``reproduce --out runs/x`` passes paths relative to the current directory."""
+    from tfv1_mnist.report import Report
+
+    monkeypatch.chdir(tmp_path)
+    out = pathlib.Path("runs") / "x"
+    plots.plot_loss([3.0, 2.0, 1.0], out / "sub" / "loss.png")
+    doc = Report("t", out)
+    doc.figure(out / "sub" / "loss.png", "loss")
+    written = doc.write()
+    assert "](sub/loss.png)" in written["md"].read_text()
+    assert "data:image/png;base64," in written["html"].read_text()
+    with pytest.raises(ValueError, match="outside"):
+        doc.figure(tmp_path / "elsewhere.png", "no")

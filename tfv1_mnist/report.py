@@ -183,9 +183,11 @@ class Report:
         return self
 
     def figure(self, path: str | os.PathLike, caption: str) -> "Report":
-        """Adds a figure; ``path`` is absolute or relative to ``base_dir``."""
-        path = pathlib.Path(path)
-        rel = path.relative_to(self.base_dir) if path.is_absolute() else path
+        """Adds a figure; ``path`` is a file inside ``base_dir``, absolute or
+        relative to the current directory like any other path."""
+        rel = pathlib.Path(os.path.relpath(pathlib.Path(path).absolute(), self.base_dir.absolute()))
+        if rel.parts and rel.parts[0] == "..":
+            raise ValueError(f"figure {path} is outside the report's folder {self.base_dir}")
         self.blocks.append(("figure", rel.as_posix(), caption))
         return self
 
