@@ -27,11 +27,11 @@ def _table(md: str, heading: str) -> list[list[str]]:
     return block[2:]
 
 
-def test_quick_plan_changes_only_the_cnn_epochs():
+def test_quick_plan_changes_only_the_comparison_epochs():
     full, quick = reproduce.FULL, reproduce.QUICK
     changed = {k for k in full.__dataclass_fields__ if getattr(full, k) != getattr(quick, k)}
-    assert changed == {"cnn_epochs", "compare_epochs"}
-    assert (full.cnn_epochs, quick.cnn_epochs, full.compare_epochs, quick.compare_epochs) == (10, 2, 2, 1)
+    assert changed == {"compare_epochs"}
+    assert (full.cnn_epochs, quick.cnn_epochs, full.compare_epochs, quick.compare_epochs) == (10, 10, 2, 1)
 
 
 @pytest.mark.slow
@@ -67,7 +67,9 @@ def test_reproduce_quick_end_to_end(tmp_path, capsys):
         assert row[4] == f"{metrics['train_seconds']:.1f} s"
         assert "provenance" in metrics
     cnn = json.loads((out / "cnn/metrics.json").read_text())
-    assert cnn["config"]["epochs"] == 2 and len(cnn["history"]["loss"]) == 2
+    assert cnn["config"]["epochs"] == 10 and len(cnn["history"]["loss"]) == 10
+    assert cnn["provenance"]["op_determinism"] is True  # as `tfv1-mnist cnn --seed 0` runs it
+    assert (out / "cnn" / "model.keras").is_file() and (out / "cnn" / "saved_model").is_dir()
     assert cnn["params"] == 10_000
 
     # CNN epoch table equals cnn/metrics.json's history.
