@@ -70,3 +70,19 @@ def test_interrupt_gives_clean_message_and_130(monkeypatch, capsys):
     assert cli.main(["fetch"]) == cli.EXIT_INTERRUPTED
     err = capsys.readouterr().err
     assert "interrupted" in err and "Traceback" not in err
+
+
+def test_cli_doc_covers_every_command_and_flag():
+    """docs/cli.md documents every command and every one of its flags."""
+    import pathlib
+
+    text = (pathlib.Path(__file__).resolve().parents[1] / "docs" / "cli.md").read_text()
+    parser = cli.build_parser()
+    commands = next(a for a in parser._actions if a.dest == "command").choices
+    for name, sub in commands.items():
+        assert f"`{name}`" in "".join(line for line in text.splitlines(True) if line.startswith("## ")), \
+            f"docs/cli.md has no section for {name}"
+        for action in sub._actions:
+            for flag in action.option_strings:
+                if flag.startswith("--") and flag != "--help":
+                    assert f"`{flag}" in text or f"[{flag}" in text, f"docs/cli.md misses {name} {flag}"
