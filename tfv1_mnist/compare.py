@@ -564,9 +564,9 @@ def explain(result: Mapping[str, Any]) -> list[dict]:
                 detail = (f"Keras model.fit vs v2 custom loop: verdict {v}; final weights differ by "
                           f"{_fmt(cnn['max_abs_weight_diff'][name])}, per-step losses by up to {_fmt(rel)} "
                           "(relative). Both run "
-                          "Keras' Adam on the same logits-based cross-entropy; fit's per-step losses are "
-                          "recovered by differencing its running means (mean_k * n_k - mean_(k-1) * n_(k-1)), "
-                          "which costs float32 round-off of the running sum, not of the step")
+                          "Keras' Adam on the same cross-entropy; fit's per-step loss is read after every "
+                          "batch from the loss object fit differentiates (keras_reference), so it is the "
+                          "step's own loss, not one recovered from Keras' running mean")
             else:
                 detail = (f"v1 graph twin vs v2 custom loop: max relative per-step loss difference {_fmt(rel)} "
                           f"({v}; first {EARLY_STEPS} steps {_fmt(early)}). Same network, loss and Adam formula; "
