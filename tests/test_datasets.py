@@ -201,6 +201,120 @@ def test_npz_corrupt_data_fails_the_crc(tmp_path, tiny, compress):
     assert str(path) in str(err.value)
 
 
+@pytest.mark.parametrize("key", ["x_train", "y_train", "y_test"])
+def test_npz_corrupt_deflated_member_names_it_and_leaves_no_thread(tmp_path, tiny, key, monkeypatch):
+    import threading
+
+    monkeypatch.setattr(datasets, "_INFLATE_STEP", 1000)  # many pieces, as in a full-size file
+    path = datasets.write_npz(tmp_path / "d.npz", **tiny.arrays(), compress=True)
+    data = bytearray(path.read_bytes())
+    with zipfile.ZipFile(path) as zf:
+        info = zf.getinfo(f"{key}.npy")
+    start = info.header_offset + 30 + len(info.filename) + len(info.extra)
+    data[start + info.compress_size * 3 // 4] ^= 0x55
+    path.write_bytes(bytes(data))
+    threads = threading.active_count()
+    with pytest.raises(DataError, match=key) as err:
+        datasets.read_npz(path)
+    assert str(path) in str(err.value)
+    assert threading.active_count() == threads
+
+
+def _zip_with_sizes(path, members: dict[str, bytes], claimed: dict[str, int]) -> None:
+    """A deflated zip whose entries record ``claimed`` uncompressed sizes (in both headers)."""
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        for name, payload in members.items():
+            zf.writestr(name, payload)
+    data = bytearray(path.read_bytes())
+    with zipfile.ZipFile(path) as zf:
+        infos = zf.infolist()
+    for info in infos:
+        if info.filename in claimed:
+            size = struct.pack("<I", claimed[info.filename])
+            data[info.header_offset + 22:info.header_offset + 26] = size  # local header
+            central = 0
+            while True:  # the central directory entry of this member
+                central = data.index(b"PK\x01\x02", central)
+                name_len = struct.unpack("<H", data[central + 28:central + 30])[0]
+                if data[central + 46:central + 46 + name_len] == info.filename.encode():
+                    break
+                central += 4
+            data[central + 24:central + 28] = size
+    path.write_bytes(bytes(data))
+
+
+def test_npz_member_inflating_past_its_recorded_size_is_cut_short(tmp_path, tiny, monkeypatch):
+    import tracemalloc
+
+    monkeypatch.setattr(datasets, "_INFLATE_STEP", 4096)
+    # x_train's header and recorded size say 200 images; its deflate stream holds 60000 (47 MB of zeros).
+    members = {}
+    for key, arr in tiny.arrays().items():
+        buf = io.BytesIO()
+        np.lib.format.write_array(buf, arr)
+        members[f"{key}.npy"] = buf.getvalue()
+    recorded = len(members["x_train.npy"])
+    members["x_train.npy"] += bytes(60000 * 784)
+    path = tmp_path / "bomb.npz"
+    _zip_with_sizes(path, members, {"x_train.npy": recorded})
+    assert path.stat().st_size < 200_000
+    tracemalloc.start()
+    try:
+        with pytest.raises(DataError, match="x_train inflates to more than"):
+            datasets.read_npz(path, checksum=False)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 8 * recorded, peak  # never the 47 MB the stream holds
+
+
+@pytest.mark.parametrize("compress", [True, False])
+def test_npz_image_sink_gets_every_value_once_in_order(tmp_path, tiny, compress, monkeypatch):
+    monkeypatch.setattr(datasets, "_INFLATE_STEP", 1000)
+    monkeypatch.setattr(datasets, "_STORED_STEP", 5000)
+    path = datasets.write_npz(tmp_path / "d.npz", **tiny.arrays(), compress=compress)
+    calls = []
+
+    def sink(key, shape, start, block):
+        assert block.dtype == np.uint8 and block.ndim == 1
+        calls.append((key, shape, start, block.copy()))
+
+    back = datasets.read_npz(path, image_sink=sink)
+    _assert_same(tiny, back)
+    for key in ("x_train", "x_test"):
+        mine = [c for c in calls if c[0] == key]
+        assert len(mine) > 3  # pieces, not one block
+        assert {c[1] for c in mine} == {getattr(tiny, key).shape}
+        starts = [c[2] for c in mine]
+        assert starts == sorted(starts) and starts[0] == 0
+        np.testing.assert_array_equal(np.concatenate([c[3] for c in mine]), getattr(tiny, key).ravel())
+    assert {c[0] for c in calls} == {"x_train", "x_test"}
+
+
+def test_npz_image_sink_skips_fortran_order_and_flat_images_arrive_as_28x28(tmp_path, tiny):
+    path = tmp_path / "f.npz"
+    np.savez_compressed(path, x_train=np.asfortranarray(tiny.x_train), y_train=tiny.y_train,
+                        x_test=tiny.x_test.reshape(-1, 784), y_test=tiny.y_test)
+    calls = []
+    back = datasets.read_npz(path, image_sink=lambda *args: calls.append(args))
+    _assert_same(tiny, back)
+    assert {c[0] for c in calls} == {"x_test"} and calls[0][1] == (50, 28, 28)
+
+
+def test_npz_checksum_and_fingerprint_agree_with_hashlib(tmp_path, tiny, monkeypatch):
+    path = datasets.write_npz(tmp_path / "d.npz", **tiny.arrays(), compress=True)
+    monkeypatch.setitem(datasets.FINGERPRINTS, "fashion-mnist", datasets.data_fingerprint(tiny.x_test, tiny.y_test))
+    back = datasets.read_npz(path)
+    assert back.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
+    assert back.name == "fashion-mnist" and back.class_names == datasets.FASHION_CLASS_NAMES
+    # Wide labels: the fingerprint is taken after they become uint8, as before.
+    wide = tmp_path / "wide.npz"
+    np.savez_compressed(wide, x_train=tiny.x_train, y_train=tiny.y_train, x_test=tiny.x_test,
+                        y_test=tiny.y_test.astype(np.int64))
+    assert datasets.read_npz(wide).name == "fashion-mnist"
+    assert datasets.read_npz(wide, checksum=False).name == "wide"
+
+
 def test_npz_header_lying_about_shape_is_refused_before_allocating(tmp_path, tiny):
     # An .npy member whose header claims a huge shape but holds few bytes.
     path = tmp_path / "liar.npz"

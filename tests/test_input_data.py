@@ -166,6 +166,29 @@ def test_validation_is_the_first_examples_in_file_order(npz_path, tiny_arrays):
     np.testing.assert_array_equal(d.train.labels, tiny_arrays["y_train"][30:])
 
 
+@pytest.mark.parametrize("compress", [True, False])
+@pytest.mark.parametrize("reshape", [True, False])
+def test_images_converted_while_reading_equal_tf1s(tmp_path, tiny_arrays, compress, reshape, monkeypatch):
+    # Small read steps: the images reach the converter in many pieces, as a full-size file's do.
+    monkeypatch.setattr(datasets, "_INFLATE_STEP", 1000)
+    monkeypatch.setattr(datasets, "_STORED_STEP", 3000)
+    path = datasets.write_npz(tmp_path / "d.npz", **tiny_arrays, compress=compress)
+    d = input_data.read_data_sets(str(path), one_hot=True, reshape=reshape, validation_size=30, rng=1)
+    shape = (-1, 784) if reshape else (-1, 28, 28, 1)
+
+    def tf1(x):  # TF1's float32 conversion
+        return x.reshape(shape).astype(np.float32) * np.float32(1.0 / 255.0)
+
+    for ds, x in ((d.validation, tiny_arrays["x_train"][:30]), (d.test, tiny_arrays["x_test"])):
+        assert ds.images.dtype == np.float32
+        np.testing.assert_array_equal(ds.images, tf1(x))
+    train = np.sort(d.train.images.reshape(170, -1), axis=0)  # shuffled by rng=1; compare as sets of rows
+    expected = np.sort(tf1(tiny_arrays["x_train"][30:]).reshape(170, -1), axis=0)
+    np.testing.assert_array_equal(train, expected)
+    u8 = input_data.read_data_sets(str(path), dtype=np.uint8, validation_size=30, rng=1)
+    np.testing.assert_array_equal(u8.test.images, tiny_arrays["x_test"].reshape(50, 784))
+
+
 @pytest.mark.parametrize("size", [-1, 201])
 def test_validation_size_out_of_range_is_tf1_value_error(npz_path, size):
     with pytest.raises(ValueError) as err:

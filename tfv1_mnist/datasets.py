@@ -28,6 +28,7 @@ import hashlib
 import logging
 import os
 import pathlib
+import queue
 import struct
 import threading
 import zipfile
@@ -400,20 +401,169 @@ def _load_sample() -> Mnist:
 # npz
 
 
-def _read_npy_member(zf: zipfile.ZipFile, raw: BinaryIO, info: zipfile.ZipInfo, where: str) -> np.ndarray:
-    """Reads one ``.npy`` member after checking its header against its size.
+# How a member is read: a deflated one in steps of this much compressed input
+# (each step's output, ~0.5 MB, is handed on while still in cache), a stored one
+# in steps of this much data.
+_INFLATE_STEP = 1 << 18
+_STORED_STEP = 1 << 22
 
-    The header is parsed through ``zipfile``; the data, once its size is
-    known to agree with the member's, is read straight from the file: a
-    stored member into an array with one ``readinto``, a deflated one inflated
-    in one bounded call (never more than the member's recorded size).  Both
-    are CRC-checked, as ``zipfile`` would.
 
-    Args:
-      zf: the open archive.
-      raw: the same file opened for raw reading.
-      info: the member.
-      where: the file name for messages.
+@dataclasses.dataclass(frozen=True)
+class _NpyMember:
+    """An ``.npy`` member of an npz, located and its header checked; its data not yet read."""
+
+    key: str
+    info: zipfile.ZipInfo
+    start: int  # offset in the file of the member's (compressed) bytes
+    header_len: int  # bytes of .npy header before the array data
+    shape: tuple[int, ...]
+    dtype: np.dtype
+    fortran: bool
+    nbytes: int
+
+    def image_shape(self) -> tuple[int, int, int] | None:
+        """[N, 28, 28] when the data are uint8 images in C order ([N, 28, 28] or [N, 784]), else None."""
+        if self.dtype != np.uint8 or self.fortran or not self.key.startswith("x_"):
+            return None
+        if len(self.shape) == 3 and self.shape[1:] == (28, 28) or len(self.shape) == 2 and self.shape[1] == 784:
+            return (self.shape[0], 28, 28)
+        return None
+
+
+class _File:
+    """A file read at given offsets, from several threads at once."""
+
+    def __init__(self, raw: BinaryIO):
+        self._raw = raw
+        self._fd = raw.fileno()
+        self._lock = threading.Lock()  # only where os.pread is missing (Windows)
+        self.size = os.fstat(self._fd).st_size
+
+    def read(self, offset: int, n: int) -> bytes:
+        if hasattr(os, "pread"):
+            return os.pread(self._fd, n, offset)
+        with self._lock:
+            self._raw.seek(offset)
+            return self._raw.read(n)
+
+    def readinto(self, offset: int, view: np.ndarray) -> int:
+        if hasattr(os, "preadv"):
+            return os.preadv(self._fd, [view], offset)
+        with self._lock:
+            self._raw.seek(offset)
+            return self._raw.readinto(memoryview(view))
+
+    def sha256(self) -> str:
+        h = hashlib.sha256()
+        offset = 0
+        while block := self.read(offset, 1 << 20):
+            h.update(block)
+            offset += len(block)
+        return h.hexdigest()
+
+
+class _Worker:
+    """A second thread that runs what it is given, in order; the first error stops it.
+
+    zlib, hashlib and numpy release the GIL in their loops, so the work queued
+    here runs on a second core while the caller inflates.
+    """
+
+    def __init__(self):
+        self.error: BaseException | None = None
+        self._tasks: queue.SimpleQueue = queue.SimpleQueue()
+        self._cancelled = False
+        self._thread = threading.Thread(target=self._run, name="read_npz", daemon=True)
+        self._thread.start()
+
+    def submit(self, fn, *args) -> None:
+        self._tasks.put((fn, args))
+
+    def _run(self) -> None:
+        while (task := self._tasks.get()) is not None:
+            if self.error is None and not self._cancelled:
+                try:
+                    task[0](*task[1])
+                except BaseException as err:  # noqa: BLE001 - handed to the caller by finish()
+                    self.error = err
+
+    def finish(self) -> None:
+        """Waits for all the work; raises its first error."""
+        self._tasks.put(None)
+        self._thread.join()
+        if self.error is not None:
+            raise self.error
+
+    def cancel(self) -> None:
+        """Drops the work not yet started and waits for the thread to end."""
+        self._cancelled = True
+        self._tasks.put(None)
+        self._thread.join()
+
+
+class _Assembler:
+    """Puts a member's bytes (header then data, in order) into its array, checking size and CRC-32.
+
+    Image data, once in place, also goes to ``sink(key, shape, start, block)``
+    (through ``handoff(fn, *args)`` when given, e.g. to run it on a worker).
+    """
+
+    def __init__(self, member: _NpyMember, where: str, sink=None, handoff=None):
+        self.member = member
+        self.where = where
+        self.flat = np.empty(member.nbytes, dtype=np.uint8)
+        self.crc = 0
+        self.pos = 0  # bytes of the member (header included) added so far
+        self.shape = member.image_shape() if sink is not None else None
+        self.sink = sink if self.shape is not None else None
+        self.handoff = handoff
+
+    def add(self, piece, *, in_place: bool = False) -> None:
+        """Adds the member's next bytes; ``in_place``: they were read into ``flat`` already."""
+        m = self.member
+        n = len(piece) if isinstance(piece, bytes) else memoryview(piece).nbytes
+        if self.pos + n > m.header_len + m.nbytes:
+            raise DataError(
+                f"{self.where}: {m.key} holds more than the {m.info.file_size} bytes its zip entry "
+                "records; the file is corrupt (or a zip bomb), fetch it again"
+            )
+        self.crc = zlib.crc32(piece, self.crc)
+        skip = max(0, m.header_len - self.pos)
+        self.pos += n
+        if skip >= n:
+            return
+        start = self.pos - n + skip - m.header_len
+        block = self.flat[start:start + n - skip]
+        if not in_place:
+            block[...] = np.frombuffer(piece, dtype=np.uint8, offset=skip)
+        if self.sink is not None:
+            if self.handoff is None:
+                self.sink(m.key, self.shape, start, block)
+            else:
+                self.handoff(self.sink, m.key, self.shape, start, block)
+
+    def array(self) -> np.ndarray:
+        """The finished array (read-only), once every byte has arrived and the CRC agrees."""
+        m = self.member
+        if self.pos != m.header_len + m.nbytes:
+            raise DataError(
+                f"{self.where}: {m.key} holds {self.pos} bytes, not the {m.info.file_size} its zip entry "
+                "records; the file is truncated or corrupt, fetch it again"
+            )
+        if self.crc != m.info.CRC:
+            raise DataError(
+                f"{self.where}: {m.info.filename} fails its CRC-32 check; the file is corrupt, fetch it again"
+            )
+        self.flat.flags.writeable = False
+        return self.flat.view(m.dtype).reshape(m.shape, order="F" if m.fortran else "C")
+
+
+def _npy_member(zf: zipfile.ZipFile, raw: BinaryIO, info: zipfile.ZipInfo, where: str) -> _NpyMember | np.ndarray:
+    """Checks one ``.npy`` member's header against its size, before any of its data is read.
+
+    Returns where its data is (a `_NpyMember`) for a stored or deflated
+    member; a member compressed otherwise (rare: bzip2, lzma) is read here and
+    now, through ``zipfile``, block by block.
     """
     key = info.filename[:-4]
     if info.file_size > MAX_ARRAY_BYTES + 4096:
@@ -453,7 +603,6 @@ def _read_npy_member(zf: zipfile.ZipFile, raw: BinaryIO, info: zipfile.ZipInfo, 
                 f"{info.file_size - header_len} bytes; the file is truncated or corrupt, fetch it again"
             )
         if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED) or info.flag_bits & 1:
-            # Rare (bzip2/lzma members): zipfile's own reader, block by block.
             flat = np.empty(nbytes, dtype=np.uint8)
             pos = 0
             while pos < nbytes:
@@ -465,63 +614,74 @@ def _read_npy_member(zf: zipfile.ZipFile, raw: BinaryIO, info: zipfile.ZipInfo, 
             fp.read(1)  # reaches the end of the member, where zipfile checks the CRC
             flat.flags.writeable = False
             return flat.view(dtype).reshape(shape, order="F" if fortran else "C")
+    if info.compress_type == zipfile.ZIP_DEFLATED and info.compress_size > 2 * MAX_ARRAY_BYTES:
+        raise DataError(f"{where}: member {info.filename} is implausibly large; refusing it")
     start = _member_data_offset(raw, info, where)
-    raw.seek(start)
-    if info.compress_type == zipfile.ZIP_STORED:
-        crc = zlib.crc32(raw.read(header_len))
-        flat = np.empty(nbytes, dtype=np.uint8)
-        got = raw.readinto(memoryview(flat))
-        if got != nbytes:
-            raise DataError(f"{where}: {key} is truncated: {got} of {nbytes} bytes; fetch the file again")
-        crc = zlib.crc32(flat, crc)
-        flat.flags.writeable = False
-    else:
-        if info.compress_size > 2 * MAX_ARRAY_BYTES:
-            raise DataError(f"{where}: member {info.filename} is implausibly large; refusing it")
-        flat, crc = _inflate_member(raw, info, where, key)
-        flat = flat[header_len:]
-        flat.flags.writeable = False
-    if crc != info.CRC:
-        raise DataError(f"{where}: {info.filename} fails its CRC-32 check; the file is corrupt, fetch it again")
-    return flat.view(dtype).reshape(shape, order="F" if fortran else "C")
+    return _NpyMember(key, info, start, header_len, shape, dtype, bool(fortran), nbytes)
 
 
-def _inflate_member(raw: BinaryIO, info: zipfile.ZipInfo, where: str, key: str) -> tuple[np.ndarray, int]:
-    """Inflates a deflated member into an array of exactly its recorded size; returns it and its CRC-32.
+def _read_member(file: _File, member: _NpyMember, asm: _Assembler, add=None, stop=None) -> None:
+    """Reads a stored or deflated member's bytes into ``asm``, in order.
 
-    The input goes in 64 KiB pieces, so no single step can produce more than
-    ~66 MB, and output beyond the recorded size is refused (a zip bomb).
+    A deflated member is inflated step by step, each step bounded by what the
+    zip entry records, so a zip bomb is refused after at most that much output.
+
+    Args:
+      file: the npz.
+      member: what to read.
+      asm: where the bytes go.
+      add: called with each inflated piece instead of ``asm.add`` (e.g. to
+        queue it for a worker).
+      stop: returns True to give up early (another thread failed).
     """
-    out = np.empty(info.file_size, dtype=np.uint8)
-    inflater = zlib.decompressobj(-zlib.MAX_WBITS)
-    left = info.compress_size
-    pos = 0
-    crc = 0
-    try:
-        while left > 0:
-            piece = raw.read(min(1 << 16, left))
-            if not piece:
-                break
-            left -= len(piece)
-            block = inflater.decompress(piece)
-            if pos + len(block) > info.file_size:
+    info, where = member.info, asm.where
+    end = member.start + info.compress_size
+    if info.compress_type == zipfile.ZIP_STORED:
+        offset = member.start
+        asm.add(file.read(offset, member.header_len))
+        offset += member.header_len
+        for start in range(0, member.nbytes, _STORED_STEP):
+            if stop is not None and stop():
+                return
+            view = asm.flat[start:start + _STORED_STEP]
+            got = file.readinto(offset, view)
+            if got != view.size:
                 raise DataError(
-                    f"{where}: {key} inflates to more than the {info.file_size} bytes its zip entry "
+                    f"{where}: {member.key} is truncated: {start + got} of {member.nbytes} bytes; "
+                    "fetch the file again"
+                )
+            offset += got
+            asm.add(view, in_place=True)
+        return
+    add = add or asm.add
+    total = info.file_size
+    inflater = zlib.decompressobj(-zlib.MAX_WBITS)
+    offset = member.start
+    pos = 0
+    try:
+        while offset < end and not inflater.eof:
+            if stop is not None and stop():
+                return
+            data = file.read(offset, min(_INFLATE_STEP, end - offset))
+            if not data:
+                break
+            offset += len(data)
+            piece = inflater.decompress(data, total - pos + 1)  # one byte past the record shows a bomb
+            if pos + len(piece) > total:
+                raise DataError(
+                    f"{where}: {member.key} inflates to more than the {total} bytes its zip entry "
                     "records; the file is corrupt (or a zip bomb), fetch it again"
                 )
-            out[pos:pos + len(block)] = np.frombuffer(block, dtype=np.uint8)
-            crc = zlib.crc32(block, crc)  # while the block is in cache
-            pos += len(block)
-            if inflater.eof:
-                break
+            if piece:
+                add(piece)
+                pos += len(piece)
     except zlib.error as err:
-        raise DataError(f"{where}: {key} is corrupt ({err}); fetch or write the file again") from None
-    if pos != info.file_size or not inflater.eof:
+        raise DataError(f"{where}: {member.key} is corrupt ({err}); fetch or write the file again") from None
+    if pos != total or not inflater.eof:
         raise DataError(
-            f"{where}: {key} inflates to {pos} bytes, not the {info.file_size} its zip entry records; "
+            f"{where}: {member.key} inflates to {pos} bytes, not the {total} its zip entry records; "
             "the file is truncated or corrupt, fetch it again"
         )
-    return out, crc
 
 
 def _member_data_offset(raw: BinaryIO, info: zipfile.ZipInfo, where: str) -> int:
@@ -537,17 +697,99 @@ def _member_data_offset(raw: BinaryIO, info: zipfile.ZipInfo, where: str) -> int
     return start
 
 
-def read_npz(path: str | os.PathLike, *, checksum: bool = True) -> Mnist:
+def _read_npz_members(raw: BinaryIO, where: str, checksum: bool, image_sink) -> tuple[dict, str, str | None]:
+    """Reads the four arrays; returns them, the file's sha256 ("" unless ``checksum``) and the test set's
+    fingerprint (None when not computed).
+
+    The biggest member (``x_train``) is read on this thread; everything else
+    (the other members, the sha256, the fingerprint, and the placing,
+    CRC-checking and ``image_sink`` of ``x_train``'s inflated pieces) on a
+    worker thread, meanwhile.
+    """
+    with zipfile.ZipFile(raw) as zf:
+        members = {info.filename: info for info in zf.infolist()}
+        missing = [k for k in NPZ_KEYS if f"{k}.npy" not in members]
+        if missing:
+            present = sorted(n[:-4] for n in members if n.endswith(".npy"))
+            raise DataError(
+                f"{where}: missing key(s) {', '.join(missing)} (found: {', '.join(present) or 'none'}); "
+                "an MNIST .npz holds x_train, y_train, x_test and y_test as in Keras' mnist.npz"
+            )
+        plans = {key: _npy_member(zf, raw, members[f"{key}.npy"], where) for key in NPZ_KEYS}
+    file = _File(raw)
+    arrays: dict[str, np.ndarray] = {k: v for k, v in plans.items() if isinstance(v, np.ndarray)}
+    assemblers = {
+        k: _Assembler(v, where, image_sink) for k, v in plans.items() if isinstance(v, _NpyMember)
+    }
+    result = {"sha256": "", "fingerprint": None}
+
+    def read(key: str) -> None:
+        _read_member(file, plans[key], assemblers[key])
+        arrays[key] = assemblers[key].array()
+
+    def fingerprint() -> None:
+        x, y = arrays["x_test"], arrays["y_test"]
+        if x.dtype == np.uint8 and y.dtype == np.uint8:  # else the labels are converted first, later
+            result["fingerprint"] = data_fingerprint(x, y)
+
+    def sha256() -> None:
+        result["sha256"] = file.sha256()
+
+    def finish_x_train(asm: _Assembler) -> None:
+        arrays["x_train"] = asm.array()
+
+    worker = _Worker()
+    try:
+        for key in ("y_train", "y_test", "x_test"):
+            if key in assemblers:
+                worker.submit(read, key)
+        if checksum:
+            worker.submit(fingerprint)
+            worker.submit(sha256)
+        if "x_train" in assemblers:
+            asm = assemblers["x_train"]
+            stop = lambda: worker.error is not None  # noqa: E731
+            if plans["x_train"].info.compress_type == zipfile.ZIP_STORED:
+                asm.handoff = worker.submit  # read and CRC here, convert there
+                _read_member(file, plans["x_train"], asm, stop=stop)
+            else:  # inflate here, place, CRC and convert there
+                _read_member(file, plans["x_train"], asm, add=lambda piece: worker.submit(asm.add, piece), stop=stop)
+            worker.submit(finish_x_train, asm)
+    except BaseException:
+        worker.cancel()
+        raise
+    worker.finish()
+    return arrays, result["sha256"], result["fingerprint"]
+
+
+def read_npz(path: str | os.PathLike, *, checksum: bool = True, image_sink=None) -> Mnist:
     """Reads a Keras-layout ``.npz`` (``x_train``, ``y_train``, ``x_test``, ``y_test``).
 
     Pickling is never enabled: object arrays are refused.  Images must be uint8
     [N, 28, 28] (or [N, 784], reshaped); labels any integer dtype [N] with
-    values in 0..9 (returned as uint8).  Extra keys are ignored.
+    values in 0..9 (returned as uint8).  Extra keys are ignored.  Every member
+    is checked against its zip entry (size, CRC-32) and its ``.npy`` header,
+    and inflated no further than the entry records.
+
+    The training images are inflated on the calling thread while a second
+    thread reads the other members, computes the checksums and places the
+    inflated pieces, so reading takes about as long as inflating ``x_train``
+    alone.
 
     Args:
       path: the ``.npz`` file.
-      checksum: compute the file's sha256 (in a background thread, while the
-        file is parsed).  Pass False to skip it; ``sha256`` is then "".
+      checksum: compute the file's sha256 (and, unless it is the Keras
+        download's, the test set's `data_fingerprint`).  Pass False to skip
+        both; ``sha256`` is then "".
+      image_sink: optional; called as ``image_sink(key, shape, start, block)``
+        with the images as they arrive, so that a caller can convert them on
+        the second core while the rest is inflated.  ``key`` is "x_train" or
+        "x_test", ``shape`` the array's shape ([N, 28, 28]), ``block`` uint8 -
+        [k] its C-order values ``start`` to ``start + k``.  For each key,
+        either every value is passed exactly once or (images stored in
+        Fortran order, or of a wrong dtype or shape) none is.  Calls come from
+        one thread, in order, possibly before the CRC is checked: when
+        ``read_npz`` raises, discard what the sink made.
 
     Returns:
       An `Mnist` named "sample" for the embedded sample; "mnist" for the Keras
@@ -565,21 +807,9 @@ def read_npz(path: str | os.PathLike, *, checksum: bool = True) -> Mnist:
         raise DataError(f"{where}: is a folder, expected an .npz file (datasets.load reads IDX folders)")
     if not path.is_file():
         raise DataError(f"{where}: file not found; {_fetch_hint()}")
-    # The sha256 is computed in a thread (hashlib releases the GIL) while the arrays are read.
-    hasher = _HashFile(path) if checksum else None
-    arrays: dict[str, np.ndarray] = {}
     try:
-        with open(path, "rb") as raw, zipfile.ZipFile(path) as zf:
-            members = {info.filename: info for info in zf.infolist()}
-            missing = [k for k in NPZ_KEYS if f"{k}.npy" not in members]
-            if missing:
-                present = sorted(n[:-4] for n in members if n.endswith(".npy"))
-                raise DataError(
-                    f"{where}: missing key(s) {', '.join(missing)} (found: {', '.join(present) or 'none'}); "
-                    "an MNIST .npz holds x_train, y_train, x_test and y_test as in Keras' mnist.npz"
-                )
-            for key in NPZ_KEYS:
-                arrays[key] = _read_npy_member(zf, raw, members[f"{key}.npy"], where)
+        with open(path, "rb") as raw:
+            arrays, sha, fingerprint = _read_npz_members(raw, where, checksum, image_sink)
     except DataError:
         raise
     except zipfile.BadZipFile as err:
@@ -602,14 +832,15 @@ def read_npz(path: str | os.PathLike, *, checksum: bool = True) -> Mnist:
         if x.ndim == 2 and x.shape[1] == 784:
             arrays[f"x_{split}"] = x.reshape(-1, 28, 28)
         arrays[f"y_{split}"] = _labels_to_uint8(arrays[f"y_{split}"], f"y_{split}", where)
-    sha = hasher.result() if hasher is not None else ""
     name, class_names = path.stem, MNIST_CLASS_NAMES
     if path.resolve() == sample_path():
         name = "sample"
     elif sha == MNIST_NPZ_SHA256:
         name = "mnist"
     elif checksum:
-        known = _identify(arrays["x_test"], arrays["y_test"])
+        if fingerprint is None:
+            fingerprint = data_fingerprint(arrays["x_test"], arrays["y_test"])
+        known = next((n for n, digest in FINGERPRINTS.items() if digest == fingerprint), None)
         if known is not None:
             name, class_names = known, _CLASS_NAMES[known]
     return Mnist(**arrays, name=name, path=where, sha256=sha, class_names=class_names)
@@ -635,8 +866,8 @@ def write_npz(
       y_train: uint8 - [N], values 0..9.
       x_test: uint8 - [M, 28, 28].
       y_test: uint8 - [M], values 0..9.
-      compress: deflate the members (``np.savez_compressed``'s format);
-        False stores them (``np.savez``'s, as Keras' mnist.npz).
+      compress: deflate the members (``np.savez_compressed``'s format, as in
+        Keras' mnist.npz); False stores them (``np.savez``'s).
 
     Returns:
       The path written.

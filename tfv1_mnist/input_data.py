@@ -180,8 +180,12 @@ def _image_dtype(dtype) -> np.dtype:
     return np_dtype
 
 
-def _convert_images(images: np.ndarray, dtype: np.dtype, reshape: bool) -> np.ndarray:
-    """TF1's image conversion: flatten, then scale float32 by multiplication."""
+def _convert_images(images: np.ndarray, dtype: np.dtype, reshape: bool, converted: np.ndarray | None = None) -> np.ndarray:
+    """TF1's image conversion: flatten, then scale float32 by multiplication.
+
+    ``converted``: the same images already scaled to float32 (by
+    `_UnitFloat32Sink`), used instead of converting again.
+    """
     if reshape:
         if images.ndim == 4:
             if images.shape[3] != 1:
@@ -190,6 +194,8 @@ def _convert_images(images: np.ndarray, dtype: np.dtype, reshape: bool) -> np.nd
             raise AssertionError(f"images.shape: {images.shape}; expected [N, rows, cols, 1]")
         images = images.reshape(images.shape[0], images.shape[1] * images.shape[2])
     if dtype == np.float32:
+        if converted is not None and converted.size == images.size:
+            return converted.reshape(images.shape)
         images = _to_unit_float32(images)
     return images
 
@@ -215,10 +221,38 @@ def _to_unit_float32(images: np.ndarray) -> np.ndarray:
     dst = out.reshape(n, -1)
     rows = max(1, _BLOCK_VALUES // src.shape[1])
     for start in range(0, n, rows):
-        block = dst[start:start + rows]
-        np.copyto(block, src[start:start + rows], casting="unsafe")
-        np.multiply(block, _SCALE, out=block)
+        _scale_into(dst[start:start + rows], src[start:start + rows])
     return out
+
+
+def _scale_into(out: np.ndarray, values: np.ndarray) -> None:
+    """``out[...] = values.astype(float32) * float32(1/255)`` (float32 ``out``, uint8 ``values``, same shape)."""
+    np.copyto(out, values, casting="unsafe")
+    np.multiply(out, _SCALE, out=out)
+
+
+class _UnitFloat32Sink:
+    """Converts images to float32 in [0, 1] piece by piece, as ``datasets.read_npz`` reads them.
+
+    Given as ``read_npz(..., image_sink=...)``, it runs on the reader's second
+    thread, so the conversion overlaps the inflating of the rest of the file.
+
+    Attributes:
+      arrays: ``{"x_train", "x_test"}`` -> float32 - [N, 28, 28], for the keys
+        whose every value has arrived (``read_npz`` passes all or none).
+    """
+
+    def __init__(self):
+        self.arrays: dict[str, np.ndarray] = {}
+
+    def __call__(self, key: str, shape: tuple[int, ...], start: int, block: np.ndarray) -> None:
+        out = self.arrays.get(key)
+        if out is None:
+            out = self.arrays[key] = np.empty(shape, dtype=np.float32)
+        flat = out.reshape(-1)
+        for at in range(0, block.size, _BLOCK_VALUES):
+            values = block[at:at + _BLOCK_VALUES]
+            _scale_into(flat[start + at:start + at + values.size], values)
 
 
 def _one_hot(labels: np.ndarray, num_classes: int = 10) -> np.ndarray:
@@ -446,9 +480,15 @@ def _validation_size_for(num_train: int, validation_size, scale: bool, what: str
 
 
 def _build(
-    x_train, y_train, x_test, y_test, *, one_hot, dtype, reshape, validation_size, seed, rng, scale, what
+    x_train, y_train, x_test, y_test, *, one_hot, dtype, reshape, validation_size, seed, rng, scale, what,
+    converted=None,
 ) -> Datasets:
-    """Datasets from uint8 arrays [N, 28, 28] / [N], converting each array once."""
+    """Datasets from uint8 arrays [N, 28, 28] / [N], converting each array once.
+
+    ``converted``: ``{"x_train", "x_test"}`` -> the float32 images already
+    made while reading (see `_UnitFloat32Sink`), or None.
+    """
+    converted = converted or {}
     np_dtype = _image_dtype(dtype)
     validation_size = _validation_size_for(int(x_train.shape[0]), validation_size, scale, what)
     if not 0 <= validation_size <= len(x_train):
@@ -457,8 +497,8 @@ def _build(
         )
     if not reshape and x_train.ndim == 3:  # TF1's images were [N, rows, cols, 1]
         x_train, x_test = x_train[..., None], x_test[..., None]
-    x_train = _convert_images(x_train, np_dtype, reshape)
-    x_test = _convert_images(x_test, np_dtype, reshape)
+    x_train = _convert_images(x_train, np_dtype, reshape, converted.get("x_train"))
+    x_test = _convert_images(x_test, np_dtype, reshape, converted.get("x_test"))
     if one_hot:
         y_train, y_test = _one_hot(y_train), _one_hot(y_test)
     if rng is not None:
@@ -547,12 +587,12 @@ def _holds_mnist(folder: pathlib.Path) -> bool:
     )
 
 
-def _read_dir(train_dir: str) -> datasets.Mnist:
+def _read_dir(train_dir: str, image_sink=None) -> datasets.Mnist:
     folder = pathlib.Path(train_dir)
     files = datasets.find_idx_files(folder, missing_ok=True)
     if files is not None:
         return _read_idx_dir(train_dir, files)
-    return datasets.read_npz(folder / "mnist.npz", checksum=False)
+    return datasets.read_npz(folder / "mnist.npz", checksum=False, image_sink=image_sink)
 
 
 def _fetch_into(train_dir: str, source_url: str) -> None:
@@ -572,8 +612,11 @@ def _fetch_into(train_dir: str, source_url: str) -> None:
     fetch.fetch(train_dir, fmt="idx", urls=urls)
 
 
-def _resolve(train_dir, source_url) -> tuple[datasets.Mnist, bool]:
-    """The data a ``read_data_sets(train_dir)`` call reads, and whether it was redirected."""
+def _resolve(train_dir, source_url, image_sink=None) -> tuple[datasets.Mnist, bool]:
+    """The data a ``read_data_sets(train_dir)`` call reads, and whether it was redirected.
+
+    ``image_sink`` goes to ``datasets.read_npz`` when an npz is read directly.
+    """
     env = os.environ.get(DATA_ENV, "").strip()
     if env:
         data = datasets.load(env)
@@ -586,9 +629,9 @@ def _resolve(train_dir, source_url) -> tuple[datasets.Mnist, bool]:
         return datasets.load("sample"), False
     path = pathlib.Path(train_dir).expanduser()
     if path.is_file():
-        return datasets.read_npz(path, checksum=False), False
+        return datasets.read_npz(path, checksum=False, image_sink=image_sink), False
     if _holds_mnist(path):
-        return _read_dir(train_dir), False
+        return _read_dir(train_dir, image_sink), False
     if _legacy_mode:
         data = datasets.load(None)
         _log.info(
@@ -657,13 +700,18 @@ def read_data_sets(
 
     if not source_url:  # empty string check, as TF1
         source_url = DEFAULT_SOURCE_URL
-    data, redirected = _resolve(train_dir, source_url)
+    try:  # float32 images are converted while the file is read (a bad dtype raises later, as in TF1)
+        sink = _UnitFloat32Sink() if _image_dtype(dtype) == np.float32 else None
+    except TypeError:
+        sink = None
+    data, redirected = _resolve(train_dir, source_url, sink)
     where = f"{data.path or data.name}"
     return _build(
         data.x_train, data.y_train, data.x_test, data.y_test,
         one_hot=one_hot, dtype=dtype, reshape=reshape, validation_size=validation_size,
         seed=seed, rng=rng, scale=redirected or data.name == "sample",
         what="the embedded sample" if data.name == "sample" else where,
+        converted=sink.arrays if sink is not None else None,
     )
 
 
