@@ -301,6 +301,26 @@ def test_npz_image_sink_skips_fortran_order_and_flat_images_arrive_as_28x28(tmp_
     assert {c[0] for c in calls} == {"x_test"} and calls[0][1] == (50, 28, 28)
 
 
+@pytest.mark.parametrize("compress", [True, False])
+def test_npz_keep_images_false_keeps_only_what_the_sink_made(tmp_path, tiny, compress):
+    path = tmp_path / "d.npz"
+    np.savez_compressed(path, x_train=np.asfortranarray(tiny.x_train), y_train=tiny.y_train,
+                        x_test=tiny.x_test, y_test=tiny.y_test)
+    if not compress:
+        np.savez(path, **{k: v for k, v in np.load(path).items()})
+    got = {}
+    back = datasets.read_npz(path, checksum=False, image_sink=lambda key, *a: got.setdefault(key, a), keep_images=False)
+    assert set(got) == {"x_test"}  # Fortran-order x_train is not passed, so it is kept
+    np.testing.assert_array_equal(back.x_train, tiny.x_train)
+    np.testing.assert_array_equal(back.y_test, tiny.y_test)
+    assert back.x_test.shape == (50, 28, 28) and back.x_test.dtype == np.uint8
+    assert back.x_test.strides == (0, 0, 0) and not back.x_test.any()  # a stand-in
+    with pytest.raises(ValueError):
+        back.x_test[0, 0, 0] = 1
+    with pytest.raises(ValueError, match="checksum=False"):
+        datasets.read_npz(path, image_sink=lambda *a: None, keep_images=False)
+
+
 def test_npz_checksum_and_fingerprint_agree_with_hashlib(tmp_path, tiny, monkeypatch):
     path = datasets.write_npz(tmp_path / "d.npz", **tiny.arrays(), compress=True)
     monkeypatch.setitem(datasets.FINGERPRINTS, "fashion-mnist", datasets.data_fingerprint(tiny.x_test, tiny.y_test))

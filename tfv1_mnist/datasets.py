@@ -506,17 +506,21 @@ class _Assembler:
 
     Image data, once in place, also goes to ``sink(key, shape, start, block)``
     (through ``handoff(fn, *args)`` when given, e.g. to run it on a worker).
+    With ``keep=False``, image data that goes to the sink is not kept: a
+    deflated member's pieces go to the sink straight from the inflater.
     """
 
-    def __init__(self, member: _NpyMember, where: str, sink=None, handoff=None):
+    def __init__(self, member: _NpyMember, where: str, sink=None, handoff=None, keep: bool = True):
         self.member = member
         self.where = where
-        self.flat = np.empty(member.nbytes, dtype=np.uint8)
         self.crc = 0
         self.pos = 0  # bytes of the member (header included) added so far
         self.shape = member.image_shape() if sink is not None else None
         self.sink = sink if self.shape is not None else None
         self.handoff = handoff
+        self.keep = keep or self.sink is None
+        stored = member.info.compress_type == zipfile.ZIP_STORED  # read into place, kept or not
+        self.flat = np.empty(member.nbytes, dtype=np.uint8) if self.keep or stored else None
 
     def add(self, piece, *, in_place: bool = False) -> None:
         """Adds the member's next bytes; ``in_place``: they were read into ``flat`` already."""
@@ -533,9 +537,13 @@ class _Assembler:
         if skip >= n:
             return
         start = self.pos - n + skip - m.header_len
-        block = self.flat[start:start + n - skip]
-        if not in_place:
+        if in_place:
+            block = self.flat[start:start + n - skip]
+        elif self.keep:
+            block = self.flat[start:start + n - skip]
             block[...] = np.frombuffer(piece, dtype=np.uint8, offset=skip)
+        else:
+            block = np.frombuffer(piece, dtype=np.uint8, offset=skip)
         if self.sink is not None:
             if self.handoff is None:
                 self.sink(m.key, self.shape, start, block)
@@ -554,6 +562,8 @@ class _Assembler:
             raise DataError(
                 f"{self.where}: {m.info.filename} fails its CRC-32 check; the file is corrupt, fetch it again"
             )
+        if not self.keep:
+            return np.broadcast_to(np.uint8(0), self.shape)  # a stand-in: read-only, no memory
         self.flat.flags.writeable = False
         return self.flat.view(m.dtype).reshape(m.shape, order="F" if m.fortran else "C")
 
@@ -697,7 +707,9 @@ def _member_data_offset(raw: BinaryIO, info: zipfile.ZipInfo, where: str) -> int
     return start
 
 
-def _read_npz_members(raw: BinaryIO, where: str, checksum: bool, image_sink) -> tuple[dict, str, str | None]:
+def _read_npz_members(
+    raw: BinaryIO, where: str, checksum: bool, image_sink, keep_images: bool
+) -> tuple[dict, str, str | None]:
     """Reads the four arrays; returns them, the file's sha256 ("" unless ``checksum``) and the test set's
     fingerprint (None when not computed).
 
@@ -719,7 +731,9 @@ def _read_npz_members(raw: BinaryIO, where: str, checksum: bool, image_sink) -> 
     file = _File(raw)
     arrays: dict[str, np.ndarray] = {k: v for k, v in plans.items() if isinstance(v, np.ndarray)}
     assemblers = {
-        k: _Assembler(v, where, image_sink) for k, v in plans.items() if isinstance(v, _NpyMember)
+        key: _Assembler(plan, where, image_sink, keep=keep_images)
+        for key, plan in plans.items()
+        if isinstance(plan, _NpyMember)
     }
     result = {"sha256": "", "fingerprint": None}
 
@@ -762,7 +776,7 @@ def _read_npz_members(raw: BinaryIO, where: str, checksum: bool, image_sink) -> 
     return arrays, result["sha256"], result["fingerprint"]
 
 
-def read_npz(path: str | os.PathLike, *, checksum: bool = True, image_sink=None) -> Mnist:
+def read_npz(path: str | os.PathLike, *, checksum: bool = True, image_sink=None, keep_images: bool = True) -> Mnist:
     """Reads a Keras-layout ``.npz`` (``x_train``, ``y_train``, ``x_test``, ``y_test``).
 
     Pickling is never enabled: object arrays are refused.  Images must be uint8
@@ -790,6 +804,10 @@ def read_npz(path: str | os.PathLike, *, checksum: bool = True, image_sink=None)
         Fortran order, or of a wrong dtype or shape) none is.  Calls come from
         one thread, in order, possibly before the CRC is checked: when
         ``read_npz`` raises, discard what the sink made.
+      keep_images: False to keep only what the sink makes of the images (it
+        saves a copy of them): the record's images that went to
+        ``image_sink`` are then read-only stand-ins of the right shape that
+        hold no memory (zeros).  Needs ``checksum=False``.
 
     Returns:
       An `Mnist` named "sample" for the embedded sample; "mnist" for the Keras
@@ -801,6 +819,8 @@ def read_npz(path: str | os.PathLike, *, checksum: bool = True, image_sink=None)
       DataError: missing, not a zip file, missing keys, wrong dtype or shape,
         labels outside 0..9, object arrays, or sizes that disagree.
     """
+    if not keep_images and checksum:
+        raise ValueError("read_npz: keep_images=False needs checksum=False (the checksum reads the test images)")
     path = pathlib.Path(path)
     where = str(path)
     if path.is_dir():
@@ -809,7 +829,7 @@ def read_npz(path: str | os.PathLike, *, checksum: bool = True, image_sink=None)
         raise DataError(f"{where}: file not found; {_fetch_hint()}")
     try:
         with open(path, "rb") as raw:
-            arrays, sha, fingerprint = _read_npz_members(raw, where, checksum, image_sink)
+            arrays, sha, fingerprint = _read_npz_members(raw, where, checksum, image_sink, keep_images)
     except DataError:
         raise
     except zipfile.BadZipFile as err:

@@ -180,7 +180,9 @@ def _image_dtype(dtype) -> np.dtype:
     return np_dtype
 
 
-def _convert_images(images: np.ndarray, dtype: np.dtype, reshape: bool, converted: np.ndarray | None = None) -> np.ndarray:
+def _convert_images(
+    images: np.ndarray, dtype: np.dtype, reshape: bool, converted: np.ndarray | None = None
+) -> np.ndarray:
     """TF1's image conversion: flatten, then scale float32 by multiplication.
 
     ``converted``: the same images already scaled to float32 (by
@@ -592,7 +594,9 @@ def _read_dir(train_dir: str, image_sink=None) -> datasets.Mnist:
     files = datasets.find_idx_files(folder, missing_ok=True)
     if files is not None:
         return _read_idx_dir(train_dir, files)
-    return datasets.read_npz(folder / "mnist.npz", checksum=False, image_sink=image_sink)
+    return datasets.read_npz(
+        folder / "mnist.npz", checksum=False, image_sink=image_sink, keep_images=image_sink is None
+    )
 
 
 def _fetch_into(train_dir: str, source_url: str) -> None:
@@ -615,7 +619,8 @@ def _fetch_into(train_dir: str, source_url: str) -> None:
 def _resolve(train_dir, source_url, image_sink=None) -> tuple[datasets.Mnist, bool]:
     """The data a ``read_data_sets(train_dir)`` call reads, and whether it was redirected.
 
-    ``image_sink`` goes to ``datasets.read_npz`` when an npz is read directly.
+    ``image_sink`` goes to ``datasets.read_npz`` when an npz is read directly;
+    the uint8 images it gets are then not kept (only the sink's float32 ones).
     """
     env = os.environ.get(DATA_ENV, "").strip()
     if env:
@@ -629,7 +634,7 @@ def _resolve(train_dir, source_url, image_sink=None) -> tuple[datasets.Mnist, bo
         return datasets.load("sample"), False
     path = pathlib.Path(train_dir).expanduser()
     if path.is_file():
-        return datasets.read_npz(path, checksum=False, image_sink=image_sink), False
+        return datasets.read_npz(path, checksum=False, image_sink=image_sink, keep_images=image_sink is None), False
     if _holds_mnist(path):
         return _read_dir(train_dir, image_sink), False
     if _legacy_mode:
