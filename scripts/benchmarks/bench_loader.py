@@ -8,15 +8,21 @@ alternating who goes first, medians):
   ``np.load`` of the same file followed by the same numpy preprocessing
   (reshape to [N, 784], float32 multiply by 1/255, one-hot float64 labels,
   validation = the first 5000).  The npz is converted from the IDX files into
-  a temporary folder, once compressed (``np.savez_compressed``'s format) and
-  once stored (``np.savez``'s, as Keras' ``mnist.npz``).
+  a temporary folder, once compressed (``np.savez_compressed``'s format, as
+  Keras' ``mnist.npz``) and once stored (``np.savez``'s).
 * ``loader_idx``: ``read_data_sets(idx_folder, one_hot=True)`` against a
   straightforward ``gzip`` + ``numpy.frombuffer`` reader and the same
   preprocessing.
 
 ``ratio`` is ours over the plain baseline: at most 1.0 means our loader (which
-also validates everything it reads) is no slower.  TF1's ``Extracting ...``
-lines are discarded while timing.
+also validates everything it reads) is no slower.  Each record also gives the
+paired ratio (the median of each repeat's back-to-back ratio, steadier on a
+shared machine), the best times and their ratio, and the CPU time per call
+(all threads; our loader inflates on one core while it converts on another, so
+its CPU time exceeds its wall time).  ``loader_npz_one_core`` measures the
+compressed npz again with the process pinned to one core (Linux only): there
+the loaders' total work is compared, with no second core to hide ours in.
+TF1's ``Extracting ...`` lines are discarded while timing.
 
     python scripts/bench.py loader
     python scripts/bench.py --quick loader      # 3 repeats, a smoke run
@@ -100,23 +106,29 @@ def ours(path):
 # Timing
 
 
-def _time(fn: Callable, arg) -> float:
+def _time(fn: Callable, arg) -> tuple[float, float]:
+    """Wall and CPU (all threads of this process) seconds of one call."""
     gc.collect()
+    cpu = time.process_time()
     start = time.perf_counter()
     result = fn(arg)
     elapsed = time.perf_counter() - start
+    cpu = time.process_time() - cpu
     del result
-    return elapsed
+    return elapsed, cpu
 
 
 def compare(ours_fn: Callable, plain_fn: Callable, arg, repeats: int) -> dict:
     """Interleaved repeats (alternating who goes first); medians and their ratio."""
     ours_fn(arg), plain_fn(arg)  # warm the page cache and imports
     times = {"ours": [], "plain": []}
+    cpu = {"ours": [], "plain": []}
     for r in range(repeats):
         order = (("ours", ours_fn), ("plain", plain_fn))
         for name, fn in order if r % 2 == 0 else order[::-1]:
-            times[name].append(_time(fn, arg))
+            wall, used = _time(fn, arg)
+            times[name].append(wall)
+            cpu[name].append(used)
     ours_s, plain_s = statistics.median(times["ours"]), statistics.median(times["plain"])
     return {
         "ours_s": ours_s,
@@ -126,8 +138,25 @@ def compare(ours_fn: Callable, plain_fn: Callable, arg, repeats: int) -> dict:
         "paired_ratio": statistics.median(o / p for o, p in zip(times["ours"], times["plain"])),
         "ours_min_s": min(times["ours"]),
         "plain_min_s": min(times["plain"]),
+        "min_ratio": min(times["ours"]) / min(times["plain"]),
+        "ours_cpu_s": statistics.median(cpu["ours"]),
+        "plain_cpu_s": statistics.median(cpu["plain"]),
         "repeats": repeats,
     }
+
+
+@contextlib.contextmanager
+def _one_core():
+    """Pins this thread (and the threads it starts) to one CPU; yields False where that is impossible."""
+    if not hasattr(os, "sched_setaffinity"):
+        yield False
+        return
+    before = os.sched_getaffinity(0)
+    os.sched_setaffinity(0, {min(before)})
+    try:
+        yield True
+    finally:
+        os.sched_setaffinity(0, before)
 
 
 def _check_same(a, b) -> None:
@@ -145,29 +174,36 @@ def run(args) -> Iterator[dict]:
     if datasets.find_idx_files(source, missing_ok=True) is None:
         yield {"bench": "loader", "skipped": f"no IDX files in {source} (apt-get install dataset-fashion-mnist)"}
         return
-    repeats = 3 if args.quick else 11
+    repeats = 3 if args.quick else 21
     mnist = datasets.read_idx_folder(source)
     name = mnist.name
     n = mnist.num_train + mnist.num_test
     common = {"dataset": name, "examples": n, "validation_size": VALIDATION_SIZE}
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     with tempfile.TemporaryDirectory() as tmp:
         for compress in (True, False):
             path = pathlib.Path(tmp) / f"{name}-{'deflate' if compress else 'stored'}.npz"
             datasets.write_npz(path, **mnist.arrays(), compress=compress)
             _check_same(ours(path), plain_npz(path))
-            yield {
+            record = {
                 "bench": "loader_npz",
                 **common,
                 "npz": "compressed" if compress else "stored",
                 "file_mb": round(path.stat().st_size / 2**20, 1),
-                **compare(ours, plain_npz, path, repeats),
                 "ours": "input_data.read_data_sets(npz, one_hot=True)",
                 "plain": "np.load + reshape, float32 * 1/255, one-hot, validation split",
             }
+            yield {**record, "cores": cores, **compare(ours, plain_npz, path, repeats)}
+            if compress:
+                with _one_core() as pinned:
+                    if pinned:
+                        yield {**record, "bench": "loader_npz_one_core", "cores": 1,
+                               **compare(ours, plain_npz, path, repeats)}
     _check_same(ours(source), plain_idx(source))
     yield {
         "bench": "loader_idx",
         **common,
+        "cores": cores,
         **compare(ours, plain_idx, source, repeats),
         "ours": "input_data.read_data_sets(idx_folder, one_hot=True)",
         "plain": "gzip + np.frombuffer + reshape, float32 * 1/255, one-hot, validation split",
