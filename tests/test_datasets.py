@@ -201,10 +201,12 @@ def test_npz_corrupt_data_fails_the_crc(tmp_path, tiny, compress):
     assert str(path) in str(err.value)
 
 
+@pytest.mark.parametrize("cores", [1, 2])
 @pytest.mark.parametrize("key", ["x_train", "y_train", "y_test"])
-def test_npz_corrupt_deflated_member_names_it_and_leaves_no_thread(tmp_path, tiny, key, monkeypatch):
+def test_npz_corrupt_deflated_member_names_it_and_leaves_no_thread(tmp_path, tiny, key, cores, monkeypatch):
     import threading
 
+    monkeypatch.setattr(datasets, "_cores", lambda: cores)  # with one core, no second thread
     monkeypatch.setattr(datasets, "_INFLATE_STEP", 1000)  # many pieces, as in a full-size file
     path = datasets.write_npz(tmp_path / "d.npz", **tiny.arrays(), compress=True)
     data = bytearray(path.read_bytes())
@@ -268,8 +270,10 @@ def test_npz_member_inflating_past_its_recorded_size_is_cut_short(tmp_path, tiny
     assert peak < 8 * recorded, peak  # never the 47 MB the stream holds
 
 
+@pytest.mark.parametrize("cores", [1, 2])
 @pytest.mark.parametrize("compress", [True, False])
-def test_npz_image_sink_gets_every_value_once_in_order(tmp_path, tiny, compress, monkeypatch):
+def test_npz_image_sink_gets_every_value_once_in_order(tmp_path, tiny, compress, cores, monkeypatch):
+    monkeypatch.setattr(datasets, "_cores", lambda: cores)
     monkeypatch.setattr(datasets, "_INFLATE_STEP", 1000)
     monkeypatch.setattr(datasets, "_STORED_STEP", 5000)
     path = datasets.write_npz(tmp_path / "d.npz", **tiny.arrays(), compress=compress)

@@ -462,22 +462,36 @@ class _File:
         return h.hexdigest()
 
 
+def _cores() -> int:
+    """How many CPUs this process may run on."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
 class _Worker:
     """A second thread that runs what it is given, in order; the first error stops it.
 
     zlib, hashlib and numpy release the GIL in their loops, so the work queued
-    here runs on a second core while the caller inflates.
+    here runs on a second core while the caller inflates.  With one core, the
+    work runs at once in the caller's thread instead (a thread would only add
+    switching).
     """
 
     def __init__(self):
         self.error: BaseException | None = None
         self._tasks: queue.SimpleQueue = queue.SimpleQueue()
         self._cancelled = False
-        self._thread = threading.Thread(target=self._run, name="read_npz", daemon=True)
-        self._thread.start()
+        self._thread = None
+        if _cores() > 1:
+            self._thread = threading.Thread(target=self._run, name="read_npz", daemon=True)
+            self._thread.start()
 
     def submit(self, fn, *args) -> None:
-        self._tasks.put((fn, args))
+        if self._thread is None:
+            fn(*args)
+        else:
+            self._tasks.put((fn, args))
 
     def _run(self) -> None:
         while (task := self._tasks.get()) is not None:
@@ -489,16 +503,18 @@ class _Worker:
 
     def finish(self) -> None:
         """Waits for all the work; raises its first error."""
-        self._tasks.put(None)
-        self._thread.join()
+        if self._thread is not None:
+            self._tasks.put(None)
+            self._thread.join()
         if self.error is not None:
             raise self.error
 
     def cancel(self) -> None:
         """Drops the work not yet started and waits for the thread to end."""
         self._cancelled = True
-        self._tasks.put(None)
-        self._thread.join()
+        if self._thread is not None:
+            self._tasks.put(None)
+            self._thread.join()
 
 
 class _Assembler:
