@@ -437,7 +437,6 @@ class _File:
         self._raw = raw
         self._fd = raw.fileno()
         self._lock = threading.Lock()  # only where os.pread is missing (Windows)
-        self.size = os.fstat(self._fd).st_size
 
     def read(self, offset: int, n: int) -> bytes:
         if hasattr(os, "pread"):
@@ -726,13 +725,16 @@ def _member_data_offset(raw: BinaryIO, info: zipfile.ZipInfo, where: str) -> int
 def _read_npz_members(
     raw: BinaryIO, where: str, checksum: bool, image_sink, keep_images: bool
 ) -> tuple[dict, str, str | None]:
-    """Reads the four arrays; returns them, the file's sha256 ("" unless ``checksum``) and the test set's
-    fingerprint (None when not computed).
+    """Reads the four arrays of an open npz; see `read_npz`.
 
     The biggest member (``x_train``) is read on this thread; everything else
     (the other members, the sha256, the fingerprint, and the placing,
     CRC-checking and ``image_sink`` of ``x_train``'s inflated pieces) on a
     worker thread, meanwhile.
+
+    Returns:
+      The arrays by key, the file's sha256 ("" unless ``checksum``), and the
+      test set's `data_fingerprint` (None when not computed).
     """
     with zipfile.ZipFile(raw) as zf:
         members = {info.filename: info for info in zf.infolist()}
