@@ -237,7 +237,8 @@ class _UnitFloat32Sink:
     """Converts images to float32 in [0, 1] piece by piece, as ``datasets.read_npz`` reads them.
 
     Given as ``read_npz(..., image_sink=...)``, it runs on the reader's second
-    thread, so the conversion overlaps the inflating of the rest of the file.
+    thread (when there is a second core), so the conversion overlaps the
+    inflating of the rest of the file.
 
     Attributes:
       arrays: ``{"x_train", "x_test"}`` -> float32 - [N, 28, 28], for the keys
@@ -248,6 +249,14 @@ class _UnitFloat32Sink:
         self.arrays: dict[str, np.ndarray] = {}
 
     def __call__(self, key: str, shape: tuple[int, ...], start: int, block: np.ndarray) -> None:
+        """Converts one piece.
+
+        Args:
+          key: "x_train" or "x_test".
+          shape: the whole array's shape, [N, 28, 28].
+          start: where the piece starts among the array's C-order values.
+          block: uint8 - [k], the values ``start`` to ``start + k``.
+        """
         out = self.arrays.get(key)
         if out is None:
             out = self.arrays[key] = np.empty(shape, dtype=np.float32)
