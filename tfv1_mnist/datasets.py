@@ -805,8 +805,8 @@ def read_npz(path: str | os.PathLike, *, checksum: bool = True, image_sink=None,
 
     The training images are inflated on the calling thread while a second
     thread reads the other members, computes the checksums and places the
-    inflated pieces, so reading takes about as long as inflating ``x_train``
-    alone.
+    inflated pieces, so with two cores reading takes about as long as
+    inflating ``x_train`` alone.  With one core, all of it runs in line.
 
     Args:
       path: the ``.npz`` file.
