@@ -451,11 +451,10 @@ ROWS_PER_RUN = 25_000
 
 
 def _session_config() -> tf.compat.v1.ConfigProto:
-    """The session settings of ``train``: what a 200-microsecond step needs.
+    """The session settings of ``train``: what a few-hundred-microsecond step needs.
 
-    * One inter-op and one intra-op thread (used through ``_run_options``, see
-      there): the loop is sequential, and on ops this small, hand-offs between
-      threads cost more than they save.
+    * Ops run in the thread that calls ``Session.run``: the loop is sequential,
+      and on ops this small, hand-offs to the inter-op pool cost more than they save.
     * Grappler runs only the passes this graph needs, once: arithmetic
       optimisation (it turns ``log(softmax(x))`` of the loss read after the update
       into ``LogSoftmax``, as it does in the seed's second ``Session.run``, so the
@@ -463,7 +462,7 @@ def _session_config() -> tf.compat.v1.ConfigProto:
       ``MatMul`` + bias add into one kernel, as in the seed's runs), pruning and
       dependency optimisation.  The default pipeline runs twice and adds passes
       (memory, layout, MLIR, constant folding...) that change nothing in the
-      step but cost about 10 ms per session, the time of 50 training steps.
+      step but cost about 10 ms per session, the time of 40 training steps.
     * The older graph optimiser that runs after Grappler (common subexpressions,
       constant folding) is off too (``L0``): a few milliseconds less per
       session, no measurable change per step.
@@ -478,30 +477,10 @@ def _session_config() -> tf.compat.v1.ConfigProto:
         loop_optimization=off, function_optimization=off, debug_stripper=off,
         common_subgraph_elimination=off, implementation_selector=off)
     return tf.compat.v1.ConfigProto(
-        inter_op_parallelism_threads=1, intra_op_parallelism_threads=1,
+        inter_op_parallelism_threads=-1,
         graph_options=tf.compat.v1.GraphOptions(
             rewrite_options=rewrite,
             optimizer_options=tf.compat.v1.OptimizerOptions(opt_level=tf.compat.v1.OptimizerOptions.L0)))
-
-
-def _run_options() -> tf.compat.v1.RunOptions:
-    """Run options of ``train``'s runs: TensorFlow's run-handler thread pool.
-
-    The oneDNN kernels (``Softmax``, the ``MatMul``s) split even a [100, 10]
-    softmax over the intra-op thread pool, one thread per core; waking the
-    second thread costs far more than the kernel (on a busy two-core machine,
-    ``Softmax`` took about 70 us that way and 10 us on one thread, a third of
-    the whole step).  The process-wide pool is sized by the first session of
-    the process, for good, but a run may use the run-handler pool instead,
-    which TensorFlow creates once per process from the first session that asks
-    for it: here, ``_session_config``'s one inter-op and one intra-op thread.
-    The kernels are the same and a row's result does not depend on the number
-    of threads, so the losses stay equal to the seed loop's to the bit
-    (``tests/test_softmax_v1.py`` checks it).
-    """
-    options = tf.compat.v1.RunOptions()
-    options.experimental.use_run_handler_pool = True
-    return options
 
 
 def _build_loop(config: SoftmaxConfig, images_var, labels_var, learning_rate):
@@ -647,14 +626,12 @@ def train(
         graph.finalize()
 
         with tf.compat.v1.Session(graph=graph, config=_session_config()) as sess:
-            run_options = _run_options()
-            sess.run(upload, {images_pl: train_set.images, labels_pl: train_set.labels},
-                     options=run_options)
+            sess.run(upload, {images_pl: train_set.images, labels_pl: train_set.labels})
             fetches = [step_losses, correct, weights_after, biases_after]
             no_test = {images_pl: test_set.images[:0], labels_pl: test_set.labels[:0]}
             # A run of zero steps: the session optimises the step graph and builds
             # its executor here, so that train_seconds measures the runs alone.
-            sess.run(fetches, {batch_indices: batches[:0], **no_test}, options=run_options)
+            sess.run(fetches, {batch_indices: batches[:0], **no_test})
             losses = np.full(config.steps, np.nan, dtype=np.float32)
             watch = _NanWatch(config)
             bar = _progbar(config.steps, progress)
@@ -665,8 +642,7 @@ def train(
                 last_run = done + chunk.shape[0] >= config.steps
                 test = ({images_pl: test_set.images, labels_pl: test_set.labels}
                         if last_run else no_test)
-                got, count, final_w, final_b = sess.run(
-                    fetches, {batch_indices: chunk, **test}, options=run_options)
+                got, count, final_w, final_b = sess.run(fetches, {batch_indices: chunk, **test})
                 losses[done: done + got.shape[0]] = got
                 watch.update(done, got, lambda: losses)
                 done += got.shape[0]
