@@ -3,48 +3,20 @@
 import numpy as np
 import pytest
 
+from tf1_reference import Tf1DataSet
 from tfv1_mnist.batching import EpochCursor, tf1_batch_indices
 
 
-class _Tf1DataSet:
-    """TF 1.15's DataSet.next_batch, copied verbatim but for the names."""
-
-    def __init__(self, images):
-        self._images = images
-        self._num_examples = images.shape[0]
-        self._epochs_completed = 0
-        self._index_in_epoch = 0
-
-    def next_batch(self, batch_size, shuffle=True):
-        start = self._index_in_epoch
-        if self._epochs_completed == 0 and start == 0 and shuffle:
-            perm0 = np.arange(self._num_examples)
-            np.random.shuffle(perm0)
-            self._images = self._images[perm0]
-        if start + batch_size > self._num_examples:
-            self._epochs_completed += 1
-            rest_num_examples = self._num_examples - start
-            images_rest_part = self._images[start:self._num_examples]
-            if shuffle:
-                perm = np.arange(self._num_examples)
-                np.random.shuffle(perm)
-                self._images = self._images[perm]
-            start = 0
-            self._index_in_epoch = batch_size - rest_num_examples
-            end = self._index_in_epoch
-            images_new_part = self._images[start:end]
-            return np.concatenate((images_rest_part, images_new_part), axis=0)
-        self._index_in_epoch += batch_size
-        end = self._index_in_epoch
-        return self._images[start:end]
+def _tf1(indices, seed):
+    """TF1's DataSet over ``indices`` (as images, unscaled, and as labels), its RNG seeded."""
+    return Tf1DataSet(indices, indices, dtype=np.uint8, reshape=False, numpy_seed=seed)
 
 
 @pytest.mark.parametrize("n,batch,steps", [(10, 3, 20), (12, 4, 9), (7, 7, 5), (100, 30, 11), (0, 3, 2)])
 @pytest.mark.parametrize("shuffle", [True, False])
 def test_cursor_matches_tf1_next_batch(n, batch, steps, shuffle):
-    np.random.seed(42)
-    reference = _Tf1DataSet(np.arange(n))
-    expected = [reference.next_batch(batch, shuffle=shuffle) for _ in range(steps)]
+    reference = _tf1(np.arange(n), seed=42)
+    expected = [reference.next_batch(batch, shuffle=shuffle)[0] for _ in range(steps)]
     np.random.seed(42)
     cursor = EpochCursor(n, shuffle=shuffle)
     got = [cursor.next(batch) for _ in range(steps)]
@@ -55,9 +27,8 @@ def test_cursor_matches_tf1_next_batch(n, batch, steps, shuffle):
 
 def test_batch_larger_than_data_set_follows_tf1_arithmetic():
     sizes = [32, 32, 100, 5]
-    np.random.seed(3)
-    reference = _Tf1DataSet(np.arange(40))
-    expected = [reference.next_batch(b) for b in sizes]
+    reference = _tf1(np.arange(40), seed=3)
+    expected = [reference.next_batch(b)[0] for b in sizes]
     np.random.seed(3)
     cursor = EpochCursor(40)
     got = [cursor.next(b) for b in sizes]
@@ -75,9 +46,8 @@ def test_order_is_a_read_only_view_of_the_current_epoch():
 
 
 def test_private_random_state_gives_the_global_seeded_order_and_leaves_global_alone():
-    np.random.seed(5)
-    reference = _Tf1DataSet(np.arange(50))
-    expected = np.stack([reference.next_batch(8) for _ in range(20)])
+    reference = _tf1(np.arange(50), seed=5)
+    expected = np.stack([reference.next_batch(8)[0] for _ in range(20)])
     np.random.seed(123)
     before = np.random.get_state()[1].copy()
     got = tf1_batch_indices(50, 8, 20, np.random.RandomState(5))
