@@ -57,9 +57,9 @@ FULL = Plan()
 QUICK = dataclasses.replace(FULL, compare_epochs=1)
 
 #: Wall time of the full run on the 2-core development machine (stated in the report and --help),
-#: measured: 32 s on the embedded sample (`reproduce --data sample`); 7.4 min on full-size
+#: measured: 32 s on the embedded sample (`reproduce --data sample`); 193 s on full-size
 #: Fashion-MNIST (60,000 / 10,000 images, the shapes of the full MNIST).
-EXPECTED_FULL = ("about 30 seconds on the embedded sample and about 8 minutes on a full-size data set "
+EXPECTED_FULL = ("about 30 seconds on the embedded sample and about 3.5 minutes on a full-size data set "
                  "(60,000 training images, measured on Fashion-MNIST) on 2 CPU cores")
 
 
