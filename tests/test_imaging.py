@@ -103,8 +103,14 @@ def test_bad_npz_raises_data_error_naming_the_file(tmp_path):
     (tmp_path / "bad.npz").write_bytes(b"PK\x03\x04 broken")
     np.savez(tmp_path / "two.npz", a=np.zeros((2, 28, 28)), b=np.zeros(2))
     np.savez(tmp_path / "shape.npz", images=np.zeros((2, 27, 28), np.uint8))
+    np.savez(tmp_path / "empty.npz", images=np.zeros((0, 28, 28), np.uint8), labels=np.zeros(0))
+    np.savez(tmp_path / "text.npz", images=np.full((2, 28, 28), "a"))
+    np.savez(tmp_path / "scalar.npz", images=np.zeros((2, 28, 28), np.uint8), labels=np.array(3))
+    np.savez(tmp_path / "count.npz", images=np.zeros((2, 28, 28), np.uint8), labels=np.zeros(3))
     for name, pattern in (("bad.npz", "not a readable"), ("two.npz", "no image array"),
-                          ("shape.npz", "shape")):
+                          ("shape.npz", "shape"), ("empty.npz", "holds no images"),
+                          ("text.npz", "dtype"), ("scalar.npz", "a scalar labels"),
+                          ("count.npz", "3 labels")):
         with pytest.raises(DataError, match=pattern) as info:
             imaging.load_npz_images(tmp_path / name)
         assert name in str(info.value)

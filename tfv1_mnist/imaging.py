@@ -61,7 +61,8 @@ def read_grey(path: str | os.PathLike) -> np.ndarray:
             return np.asarray(img.convert("L"), np.uint8)
     except FileNotFoundError:
         raise DataError(f"{path}: no such file") from None
-    except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as err:
+    except (UnidentifiedImageError, Image.DecompressionBombError, OSError, ValueError,
+            SyntaxError) as err:
         raise DataError(f"{path}: not a readable image ({err}); pass a PNG file") from err
 
 
@@ -160,6 +161,11 @@ def load_npz_images(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray | N
     if x.ndim != 3 or x.shape[1:] != (FIELD, FIELD):
         raise DataError(f"{path}: array {key!r} has shape {x.shape}; expected [N,28,28], "
                         "[N,28,28,1] or [N,784]")
+    if len(x) == 0:
+        raise DataError(f"{path}: array {key!r} holds no images")
+    if not (np.issubdtype(x.dtype, np.number) or x.dtype == np.bool_):
+        raise DataError(f"{path}: array {key!r} has dtype {x.dtype}; expected uint8 pixels "
+                        "0..255 or floats 0..1")
     if x.dtype != np.uint8:
         x = x.astype(np.float64)
         if not np.isfinite(x).all():
@@ -171,8 +177,12 @@ def load_npz_images(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray | N
     labels = None
     if label_key is not None:
         labels = np.asarray(arrays[label_key])
-        if len(labels) != len(x):
-            raise DataError(f"{path}: {len(labels)} labels ({label_key!r}) for {len(x)} images")
+        if not np.issubdtype(labels.dtype, np.number):
+            raise DataError(f"{path}: labels {label_key!r} have dtype {labels.dtype}; expected "
+                            "class numbers [N] or one-hot rows [N, 10]")
+        if labels.ndim == 0 or len(labels) != len(x):
+            raise DataError(f"{path}: {labels.shape[0] if labels.ndim else 'a scalar'} labels "
+                            f"({label_key!r}) for {len(x)} images")
         labels = labels.reshape(len(x), -1)
         labels = labels.argmax(1) if labels.shape[1] > 1 else labels[:, 0]
         labels = labels.astype(np.int64)
