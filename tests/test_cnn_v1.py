@@ -183,3 +183,10 @@ def test_the_float32_constants_one_minus_beta_explain_the_first_gap(keras_weight
         if adam is None:
             assert history["step_loss"][1] != ref[1]
         np.testing.assert_allclose(history["step_loss"], ref, rtol=1e-4)
+
+
+def test_do_eval_of_an_empty_set_is_nan_not_a_division_error():
+    empty = np.zeros((0, 28, 28), np.uint8)
+    # No batch to run, so no session is needed.
+    got = cnn_v1.do_eval(None, None, None, None, None, empty, np.zeros(0, np.uint8))
+    assert np.isnan(got["loss"]) and np.isnan(got["accuracy"])

@@ -249,9 +249,12 @@ def do_eval(sess, loss_sum, correct, images_pl, labels_pl, images: np.ndarray, l
       batch_size: examples per ``Session.run``.
 
     Returns:
-      ``{"loss": mean cross-entropy, "accuracy": fraction correct}``.
+      ``{"loss": mean cross-entropy, "accuracy": fraction correct}``; both NaN
+      for an empty set, as ``cnn_v2.evaluate`` gives.
     """
     n = images.shape[0]
+    if n == 0:
+        return {"loss": float("nan"), "accuracy": float("nan")}
     total_loss = 0.0
     total_correct = 0
     for start in range(0, n, batch_size):
