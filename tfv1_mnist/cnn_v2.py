@@ -288,13 +288,15 @@ def make_dataset(x: np.ndarray | tf.Tensor, y: np.ndarray | tf.Tensor, indices: 
     ``(seed, epoch)``), so the pipeline itself holds no random state.
 
     Args:
-      x: uint8 [N,28,28] images.
-      y: uint8 [N] labels.
+      x: images [N, ...]: uint8 [N,28,28] here; ``keras_reference`` passes
+        its float32 [N,28,28,1].
+      y: labels [N]: uint8 here, int64 in ``keras_reference``.
       indices: int64 [M] order of the epoch (M <= N).
       batch_size: examples per batch; the last batch may be smaller.
 
     Returns:
-      A dataset of ``(images uint8 [B,28,28], labels uint8 [B])``, prefetched.
+      A dataset of ``(images [B, ...], labels [B])`` of ``x``'s and ``y``'s
+      dtypes, prefetched.
     """
     x = tf.convert_to_tensor(x)
     y = tf.convert_to_tensor(y)

@@ -39,11 +39,15 @@ __all__ = ["build_model", "prepare_images", "train"]
 _log = logging.getLogger(__name__)
 
 
-def build_model(learning_rate: float = 0.001) -> keras.Sequential:
+def build_model(learning_rate: float = 0.001,
+                loss: str | keras.losses.Loss = "sparse_categorical_crossentropy",
+                ) -> keras.Sequential:
     """The seed's CNN (10,000 parameters), compiled as the seed compiled it.
 
     Args:
       learning_rate: Adam's rate (the seed used Keras' default, 0.001).
+      loss: the loss to compile with; the seed's by default (``train`` passes
+        the same loss, recording each batch's value).
 
     Returns:
       A compiled ``keras.Sequential``: input float32 [N,28,28,1], output softmax
@@ -61,7 +65,7 @@ def build_model(learning_rate: float = 0.001) -> keras.Sequential:
         keras.layers.Dense(10, activation="softmax"),
     ], name="seed_cnn")
     model.compile(optimizer=keras.optimizers.Adam(learning_rate=learning_rate),
-                  loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+                  loss=loss, metrics=["accuracy"])
     return model
 
 
@@ -105,14 +109,6 @@ class _StepLoss(keras.callbacks.Callback):
         self.losses.append(float(self.loss.last.numpy()))
 
 
-def _epoch_dataset(x: np.ndarray, y: np.ndarray, order: np.ndarray, batch_size: int):
-    x = tf.constant(x)
-    y = tf.constant(y)
-    ds = tf.data.Dataset.from_tensor_slices(np.asarray(order, np.int64)).batch(batch_size)
-    ds = ds.map(lambda idx: (tf.gather(x, idx), tf.gather(y, idx)))
-    return ds.prefetch(tf.data.AUTOTUNE)
-
-
 def train(config: CNNConfig, data: Any, *, initial_weights: Sequence[np.ndarray] | None = None,
           batches: Sequence[np.ndarray] | None = None, verbose: int = 0,
           ) -> tuple[keras.Sequential, dict]:
@@ -139,16 +135,16 @@ def train(config: CNNConfig, data: Any, *, initial_weights: Sequence[np.ndarray]
     if batches is not None and len(batches) < config.epochs:
         raise ConfigError(f"batches holds {len(batches)} epochs but config.epochs is {config.epochs}")
     seed = config.seed if config.seed is not None else cnn_v2._draw_run_seed()  # noqa: SLF001
-    model = build_model(config.learning_rate)
     recorded = _RecordedLoss()
-    model.compile(optimizer=keras.optimizers.Adam(learning_rate=config.learning_rate),
-                  loss=recorded, metrics=["accuracy"])
+    model = build_model(config.learning_rate, loss=recorded)
     model.set_weights(list(initial_weights) if initial_weights is not None
                       else cnn_v2.initial_weights(seed))
     x_train = prepare_images(data.x_train, config.normalize)
     x_test = prepare_images(data.x_test, config.normalize)
     y_train = np.asarray(data.y_train).astype(np.int64)
     y_test = np.asarray(data.y_test).astype(np.int64)
+    # Uploaded once; each epoch's dataset gathers its batches from these.
+    x_train_t, y_train_t = tf.constant(x_train), tf.constant(y_train)
     history: dict[str, list] = {k: [] for k in ("loss", "accuracy", "val_loss", "val_accuracy",
                                                 "epoch_seconds", "step_loss")}
     for epoch in range(config.epochs):
@@ -156,7 +152,7 @@ def train(config: CNNConfig, data: Any, *, initial_weights: Sequence[np.ndarray]
                  else cnn_v2.epoch_indices(len(x_train), seed, epoch))
         step_cb = _StepLoss(recorded)
         start = time.perf_counter()
-        fit = model.fit(_epoch_dataset(x_train, y_train, order, config.batch_size),
+        fit = model.fit(cnn_v2.make_dataset(x_train_t, y_train_t, order, config.batch_size),
                         validation_data=(x_test, y_test), initial_epoch=epoch, epochs=epoch + 1,
                         shuffle=False, verbose=verbose, callbacks=[step_cb])
         history["epoch_seconds"].append(time.perf_counter() - start)
