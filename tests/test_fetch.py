@@ -222,3 +222,23 @@ def test_defaults_match_the_published_sources():
     assert set(fetch.SHA256) == {"mnist.npz", *IDX_NAMES}
     with pytest.raises(ValueError):
         fetch.fetch("x", "csv")
+
+
+def test_a_folder_at_the_target_path_is_refused_before_downloading(server, tmp_path):
+    files, sums = _payloads(["mnist.npz"])
+    server.routes["/mnist.npz"] = ("ok", files["mnist.npz"])
+    (tmp_path / "mnist.npz").mkdir()
+    with pytest.raises(FetchError, match=r"mnist.npz: is a folder.*move it away or pass --dest"):
+        fetch.fetch(tmp_path, "npz", urls=[server.base], progress=False, checksums=sums)
+    assert server.hits == []
+    assert _leftovers(tmp_path) == []
+
+
+def test_an_unwritable_folder_is_a_fetch_error_naming_it(tmp_path, monkeypatch, dead_url):
+    def refuse(*args, **kwargs):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(fetch.tempfile, "TemporaryFile", refuse)
+    with pytest.raises(FetchError, match=r"cannot create or write into the download folder.*--dest") as err:
+        fetch.fetch(tmp_path, "npz", urls=[dead_url], progress=False)
+    assert str(tmp_path) in str(err.value)

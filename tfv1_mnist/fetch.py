@@ -98,11 +98,15 @@ def fetch(
         raise ValueError("urls must name at least one source")
     try:
         folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=folder):  # each download streams to a temporary file there
+            pass
     except OSError as err:
-        raise FetchError(f"{folder}: cannot create the download folder ({err}); pass --dest DIR") from None
+        raise FetchError(f"{folder}: cannot create or write into the download folder ({err}); pass --dest DIR") from None
     for name in names:
         target = folder / name
         expected = sums[name]
+        if target.exists() and not target.is_file():
+            raise FetchError(f"{target}: is a folder (or not a regular file); move it away or pass --dest DIR")
         if target.is_file() and datasets.file_sha256(target) == expected:
             _log.info("%s is already there with the right sha256", target)
             continue
