@@ -248,14 +248,24 @@ def count_params(model: CNN) -> int:
     return int(sum(int(np.prod(v.shape)) for v in model.trainable_variables))
 
 
-def _loss_and_correct(model: CNN, images: tf.Tensor, labels: tf.Tensor):
+def _losses_and_correct(model: CNN, images: tf.Tensor, labels: tf.Tensor):
+    """Per-example losses and the count of right answers of one batch.
+
+    Args:
+      model: the ``CNN``.
+      images: uint8/float32 [B,28,28(,1)] pixels 0..255.
+      labels: integer [B] class ids.
+
+    Returns:
+      ``(losses, correct)``: float32 [B] sparse softmax cross-entropies and an
+      int32 scalar.
+    """
     logits = model(images)
     labels = tf.cast(labels, tf.int32)
-    loss = tf.reduce_mean(
-        tf.nn.sparse_softmax_cross_entropy_with_logits(labels=labels, logits=logits))
+    losses = tf.nn.sparse_softmax_cross_entropy_with_logits(labels=labels, logits=logits)
     correct = tf.reduce_sum(tf.cast(tf.equal(tf.argmax(logits, 1, output_type=tf.int32), labels),
                                     tf.int32))
-    return loss, correct
+    return losses, correct
 
 
 @tf.function
@@ -274,7 +284,8 @@ def train_step(model: CNN, optimizer, images: tf.Tensor, labels: tf.Tensor):
       predictions (also before the update, as Keras' training accuracy).
     """
     with tf.GradientTape() as tape:
-        loss, correct = _loss_and_correct(model, images, labels)
+        losses, correct = _losses_and_correct(model, images, labels)
+        loss = tf.reduce_mean(losses)
     grads = tape.gradient(loss, model.ordered_variables)
     optimizer.apply_gradients(zip(grads, model.ordered_variables))
     return loss, correct
@@ -388,13 +399,9 @@ def train_epoch(runner: StepRunner, dataset: tf.data.Dataset, num_steps: int, *,
 
 @tf.function
 def _eval_batch(model: CNN, images: tf.Tensor, labels: tf.Tensor):
-    logits = model(images)
-    labels = tf.cast(labels, tf.int32)
-    loss = tf.reduce_sum(
-        tf.nn.sparse_softmax_cross_entropy_with_logits(labels=labels, logits=logits))
-    correct = tf.reduce_sum(
-        tf.cast(tf.equal(tf.argmax(logits, 1, output_type=tf.int32), labels), tf.int32))
-    return loss, correct
+    """``(float32 summed loss, int32 correct count)`` of one batch."""
+    losses, correct = _losses_and_correct(model, images, labels)
+    return tf.reduce_sum(losses), correct
 
 
 def _check_images(x: np.ndarray, what: str) -> np.ndarray:
