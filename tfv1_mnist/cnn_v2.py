@@ -711,14 +711,14 @@ def export(model: CNN, out_dir: str | os.PathLike) -> dict:
             "serving_default": serving.serving_default,
             "serving_uint8": serving.serving_uint8,
         })
-        tf_logger.setLevel(old_level)
         if target.exists():
             shutil.rmtree(target)
         os.replace(tmp, target)
     except BaseException:
-        tf_logger.setLevel(old_level)
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+    finally:
+        tf_logger.setLevel(old_level)
     keras_model = keras_reference.build_model()
     keras_model.set_weights(model.get_weights())
     # Build the (fresh) optimizer so the file loads without a variable-count warning.
