@@ -151,7 +151,9 @@ def test_fetch_command_offline(tmp_path, monkeypatch, capsys):
     assert cli.main(["-q", "fetch"]) == 1
     err = capsys.readouterr().err
     assert "mnist.npz" in err and str(tmp_path / "cache") in err and "TFV1_MNIST_CACHE" in err
-    assert cli.main(["fetch", "--timeout", "0"]) == 2
+    for bad in ("0", "-1", "nan", "1e300"):
+        assert cli.main(["fetch", "--timeout", bad]) == 2
+        assert "--timeout must be positive and at most" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("command", ["fetch", "convert"])

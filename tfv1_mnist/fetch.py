@@ -30,9 +30,9 @@ import urllib.request
 from typing import Mapping, Sequence
 
 from tfv1_mnist import datasets
-from tfv1_mnist.errors import FetchError
+from tfv1_mnist.errors import ConfigError, FetchError
 
-__all__ = ["fetch", "NPZ_URLS", "IDX_URLS", "SHA256", "NPZ_FILES", "IDX_FILE_NAMES", "DEFAULT_TIMEOUT"]
+__all__ = ["fetch", "NPZ_URLS", "IDX_URLS", "SHA256", "NPZ_FILES", "IDX_FILE_NAMES", "DEFAULT_TIMEOUT", "MAX_TIMEOUT"]
 
 _log = logging.getLogger(__name__)
 
@@ -52,6 +52,8 @@ SHA256: dict[str, str] = {
 }
 #: Seconds to wait for a server to answer (or a read to progress).
 DEFAULT_TIMEOUT = 30.0
+#: The longest wait `fetch` accepts (a day; sockets refuse NaN and overflow on huge values).
+MAX_TIMEOUT = 86400.0
 _CHUNK = 1 << 20
 _USER_AGENT = "tfv1_mnist-fetch (urllib)"
 
@@ -87,9 +89,12 @@ def fetch(
         bad status, a truncated body or a wrong hash); the message lists each
         attempt and says where to put the files by hand.
       ValueError: ``fmt`` is not "npz" or "idx".
+      ConfigError: ``timeout`` is not in (0, `MAX_TIMEOUT`] (a ValueError too).
     """
     if fmt not in ("npz", "idx"):
         raise ValueError(f"fmt must be 'npz' or 'idx', got {fmt!r}")
+    if not 0 < timeout <= MAX_TIMEOUT:
+        raise ConfigError(f"--timeout must be positive and at most {MAX_TIMEOUT:g} seconds, got {timeout}")
     folder = pathlib.Path(dest).expanduser() if dest is not None else datasets.cache_dir()
     names = NPZ_FILES if fmt == "npz" else IDX_FILE_NAMES
     sources = tuple(urls) if urls is not None else (NPZ_URLS if fmt == "npz" else IDX_URLS)
@@ -101,7 +106,9 @@ def fetch(
         with tempfile.TemporaryFile(dir=folder):  # each download streams to a temporary file there
             pass
     except OSError as err:
-        raise FetchError(f"{folder}: cannot create or write into the download folder ({err}); pass --dest DIR") from None
+        raise FetchError(
+            f"{folder}: cannot create or write into the download folder ({err}); pass --dest DIR"
+        ) from None
     for name in names:
         target = folder / name
         expected = sums[name]
