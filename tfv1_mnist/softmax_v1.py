@@ -270,6 +270,8 @@ def fill_feed_dict(data_set, images_pl, labels_pl, batch_size: int | None = None
 
 
 # ----------------------------------------------------------------------- helpers
+# softmax_v2.train uses these too: the checks, the non-finite-loss watch, the
+# progress bar and the TensorBoard writer.
 
 
 def _check_initial(initial):

@@ -27,7 +27,20 @@ import tensorflow as tf
 from tfv1_mnist import ops, softmax_v1
 from tfv1_mnist.config import SoftmaxConfig
 from tfv1_mnist.errors import ConfigError
-from tfv1_mnist.softmax_v1 import NonFiniteLossError, SoftmaxResult
+# The input checks, the non-finite-loss watch, the progress bar and the
+# TensorBoard writer are softmax_v1's, so that both trainers accept, report and
+# fail alike.
+from tfv1_mnist.softmax_v1 import (
+    NonFiniteLossError,
+    SoftmaxResult,
+    _check_batches,
+    _check_datasets,
+    _check_initial,
+    _NanWatch,
+    _progbar,
+    _progbar_update,
+    _write_tensorboard,
+)
 
 __all__ = [
     "SoftmaxRegression",
@@ -50,7 +63,7 @@ class SoftmaxRegression(tf.Module):
 
     def __init__(self, initial, name: str = softmax_v1.SCOPE):
         super().__init__(name=name)
-        weights, biases = softmax_v1._check_initial(initial)
+        weights, biases = _check_initial(initial)
         with self.name_scope:
             self.weights = tf.Variable(weights, name="weights")
             self.biases = tf.Variable(biases, name="biases")
@@ -170,10 +183,10 @@ def train(
       NonFiniteLossError: a loss was not finite and ``config.stop_on_nan``.
       ConfigError: ``batches`` or ``initial`` have the wrong shape.
     """
-    softmax_v1._check_datasets(datasets)
+    _check_datasets(datasets)
     train_set = datasets.train
-    batches = softmax_v1._check_batches(batches, config, train_set.images.shape[0])
-    initial = softmax_v1.initial_values(config) if initial is None else softmax_v1._check_initial(initial)
+    batches = _check_batches(batches, config, train_set.images.shape[0])
+    initial = softmax_v1.initial_values(config) if initial is None else _check_initial(initial)
     if step_callback is not None:
         steps_per_run = 1
     if steps_per_run < 1:
@@ -187,8 +200,8 @@ def train(
     # measures the steps alone (as softmax_v1.train does).
     run_steps(tf.zeros([0, config.batch_size], tf.int64))
     losses = np.full(config.steps, np.nan, dtype=np.float32)
-    watch = softmax_v1._NanWatch(config)
-    bar = softmax_v1._progbar(config.steps, progress)
+    watch = _NanWatch(config)
+    bar = _progbar(config.steps, progress)
     start, start_cpu = time.perf_counter(), time.process_time()
     done = 0
     while done < config.steps:
@@ -198,7 +211,7 @@ def train(
         done += got.shape[0]
         if step_callback is not None:
             step_callback(done - 1, float(got[-1]), model.weights.numpy(), model.biases.numpy())
-        softmax_v1._progbar_update(bar, done, got)
+        _progbar_update(bar, done, got)
     train_seconds = time.perf_counter() - start
     train_cpu_seconds = time.process_time() - start_cpu
     test = datasets.test
@@ -208,7 +221,7 @@ def train(
         manager = tf.train.CheckpointManager(
             checkpoint, str(pathlib.Path(workdir) / "checkpoint"), max_to_keep=1)
         manager.save(checkpoint_number=config.steps)
-        softmax_v1._write_tensorboard(workdir, losses)
+        _write_tensorboard(workdir, losses)
     return SoftmaxResult(
         loss=losses, weights=model.weights.numpy(), biases=model.biases.numpy(),
         test_accuracy=test_accuracy, nan_steps=watch.count, train_seconds=train_seconds,
