@@ -301,6 +301,10 @@ def test_private_rng_reproduces_tf1_and_leaves_global_rng_alone(npz_path, tiny_a
 def test_seed_and_rng_together_are_refused(npz_path):
     with pytest.raises(ValueError, match="not both"):
         input_data.read_data_sets(str(npz_path), validation_size=10, seed=1, rng=1)
+    with pytest.raises(ValueError, match="not both"):
+        input_data.read_data_sets("unused", fake_data=True, seed=1, rng=1)
+    with pytest.raises(ValueError, match="not both"):
+        input_data.DataSet(np.zeros((3, 28, 28, 1), np.uint8), np.zeros(3, np.uint8), seed=1, rng=1)
 
 
 def test_graph_and_eager_seeds_are_honoured_without_side_effects(npz_path, tiny_arrays):

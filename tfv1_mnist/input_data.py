@@ -145,6 +145,18 @@ def _tf1_numpy_seed(seed: int | None) -> int | None:
     return op_seed
 
 
+def _private_rng(seed: int | None, rng):
+    """``rng`` as a private RNG (see `_as_rng`), or None when not given; refuses both ``seed`` and ``rng``."""
+    if rng is None:
+        return None
+    if seed is not None:
+        raise ValueError(
+            "pass seed (TF1's seeding of the global numpy RNG) or rng (a private "
+            "numpy.random.RandomState), not both"
+        )
+    return _as_rng(rng)
+
+
 def _as_rng(rng):
     """A private RNG from ``rng``: a RandomState/Generator, or an int seed."""
     if isinstance(rng, (int, np.integer)) and not isinstance(rng, bool):
@@ -216,8 +228,7 @@ def _to_unit_float32(images: np.ndarray) -> np.ndarray:
     out = np.empty(images.shape, dtype=np.float32)
     n = images.shape[0] if images.ndim else 0
     if n == 0 or images.size < _BLOCK_VALUES:
-        np.copyto(out, images, casting="unsafe")
-        np.multiply(out, _SCALE, out=out)
+        _scale_into(out, images)
         return out
     src = images.reshape(n, -1)
     dst = out.reshape(n, -1)
@@ -264,14 +275,6 @@ class _UnitFloat32Sink:
         for at in range(0, block.size, _BLOCK_VALUES):
             values = block[at:at + _BLOCK_VALUES]
             _scale_into(flat[start + at:start + at + values.size], values)
-
-
-def _one_hot(labels: np.ndarray, num_classes: int = 10) -> np.ndarray:
-    """float64 [N, num_classes], as ``dense_to_one_hot`` made it (one fancy-index write)."""
-    labels = np.asarray(labels).ravel()
-    out = np.zeros((labels.shape[0], num_classes))
-    out[np.arange(labels.shape[0]), labels] = 1
-    return out
 
 
 def dense_to_one_hot(labels_dense: np.ndarray, num_classes: int) -> np.ndarray:
@@ -384,16 +387,10 @@ class DataSet:
         rng=None,
         _converted: bool = False,
     ):
-        if rng is None:
+        self._rng = _private_rng(seed, rng)
+        if self._rng is None:
             np.random.seed(_tf1_numpy_seed(seed))
             self._rng = np.random
-        else:
-            if seed is not None:
-                raise ValueError(
-                    "pass seed (TF1's seeding of the global numpy RNG) or rng (a private "
-                    "numpy.random.RandomState), not both"
-                )
-            self._rng = _as_rng(rng)
         np_dtype = _image_dtype(dtype)
         self.one_hot = one_hot
         self._cursor: EpochCursor | None = None
@@ -511,15 +508,9 @@ def _build(
     x_train = _convert_images(x_train, np_dtype, reshape, converted.get("x_train"))
     x_test = _convert_images(x_test, np_dtype, reshape, converted.get("x_test"))
     if one_hot:
-        y_train, y_test = _one_hot(y_train), _one_hot(y_test)
-    if rng is not None:
-        if seed is not None:
-            raise ValueError(
-                "pass seed (TF1's seeding of the global numpy RNG) or rng (a private "
-                "numpy.random.RandomState), not both"
-            )
-        # TF1's three DataSets shared numpy's global RNG: share one private RNG.
-        rng = _as_rng(rng)
+        y_train, y_test = dense_to_one_hot(y_train, 10), dense_to_one_hot(y_test, 10)
+    # TF1's three DataSets shared numpy's global RNG: share one private RNG.
+    rng = _private_rng(seed, rng)
     options = dict(dtype=np_dtype, reshape=reshape, seed=seed, rng=rng, _converted=True)
     v = validation_size
     train = DataSet(x_train[v:], y_train[v:], **options)
@@ -709,7 +700,7 @@ def read_data_sets(
         def fake():
             return DataSet([], [], fake_data=True, one_hot=one_hot, dtype=dtype, seed=seed, rng=shared)
 
-        shared = _as_rng(rng) if rng is not None else None
+        shared = _private_rng(seed, rng)
         return Datasets(train=fake(), validation=fake(), test=fake())
 
     if not source_url:  # empty string check, as TF1
