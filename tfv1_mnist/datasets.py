@@ -276,32 +276,23 @@ def idx_folder_sha256(file_sums: Iterable[str]) -> str:
     return hashlib.sha256("".join(file_sums).encode("ascii")).hexdigest()
 
 
-class _HashFile:
-    """Hashes a file (or bytes) in a thread, while the caller parses it.
+class _HashBytes:
+    """Hashes a file's bytes in a thread, while the caller parses them.
 
     hashlib releases the GIL, so this costs no wall time on a second core.
     """
 
-    def __init__(self, source: pathlib.Path | bytes):
+    def __init__(self, data: bytes):
         self._result = ""
-        self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._run, args=(source,), daemon=True)
+        self._thread = threading.Thread(target=self._run, args=(data,), daemon=True)
         self._thread.start()
 
-    def _run(self, source: pathlib.Path | bytes) -> None:
-        try:
-            if isinstance(source, bytes):
-                self._result = hashlib.sha256(source).hexdigest()
-            else:
-                self._result = file_sha256(source)
-        except OSError as err:
-            self._error = err
+    def _run(self, data: bytes) -> None:
+        self._result = hashlib.sha256(data).hexdigest()
 
     def result(self) -> str:
         """Waits for and returns the hex sha256."""
         self._thread.join()
-        if self._error is not None:
-            raise DataError(f"cannot read the file to hash it ({self._error})")
         return self._result
 
 
@@ -318,10 +309,9 @@ def data_fingerprint(x_test: np.ndarray, y_test: np.ndarray) -> str:
     return h.hexdigest()
 
 
-def _identify(x_test: np.ndarray, y_test: np.ndarray) -> str | None:
-    """"mnist" or "fashion-mnist" when the test set is theirs, else None."""
-    digest = data_fingerprint(x_test, y_test)
-    return next((name for name, known in FINGERPRINTS.items() if known == digest), None)
+def _identify(fingerprint: str) -> str | None:
+    """"mnist" or "fashion-mnist" when ``fingerprint`` (`data_fingerprint`) is their test set's, else None."""
+    return next((name for name, known in FINGERPRINTS.items() if known == fingerprint), None)
 
 
 def load(spec: str | os.PathLike | None = None) -> Mnist:
@@ -878,7 +868,7 @@ def read_npz(path: str | os.PathLike, *, checksum: bool = True, image_sink=None,
     elif checksum:
         if fingerprint is None:
             fingerprint = data_fingerprint(arrays["x_test"], arrays["y_test"])
-        known = next((n for n, digest in FINGERPRINTS.items() if digest == fingerprint), None)
+        known = _identify(fingerprint)
         if known is not None:
             name, class_names = known, _CLASS_NAMES[known]
     return Mnist(**arrays, name=name, path=where, sha256=sha, class_names=class_names)
@@ -1230,7 +1220,7 @@ def read_idx_folder(folder: str | os.PathLike, *, checksum: bool = True) -> Mnis
     for key, path in files.items():
         where = str(path)
         data = _read_source(path, where)
-        hasher = _HashFile(data) if checksum else None
+        hasher = _HashBytes(data) if checksum else None
         arrays[key] = _parse_idx(data, where, "images" if key.startswith("x") else "labels")
         if hasher is not None:
             sums[key] = hasher.result()
@@ -1252,7 +1242,7 @@ def read_idx_folder(folder: str | os.PathLike, *, checksum: bool = True) -> Mnis
         elif sums == FASHION_IDX_SHA256:
             name, class_names = "fashion-mnist", FASHION_CLASS_NAMES
         else:
-            known = _identify(arrays["x_test"], arrays["y_test"])
+            known = _identify(data_fingerprint(arrays["x_test"], arrays["y_test"]))
             if known is not None:
                 name, class_names = known, _CLASS_NAMES[known]
     return Mnist(**arrays, name=name, path=str(folder), sha256=sha, class_names=class_names)
