@@ -528,11 +528,8 @@ def explain(result: Mapping[str, Any]) -> list[dict]:
     out: list[dict] = []
     soft = result.get("softmax")
     if soft:
-        for variant in ("naive", "stable"):
-            e = soft.get(variant)
-            if not e:
-                continue
-            source = {"different": "unexplained", "identical": "none"}.get(e["verdict"], "round-off")
+        for variant, e in _softmax_variants(soft):
+            source = _source(e["verdict"])
             if e["verdict"] == "identical":
                 what = (f"bit-identical losses at all {e['steps']} steps and identical weights: the same "
                         "kernels run in the same order in the graph and under tf.function")
@@ -559,7 +556,7 @@ def explain(result: Mapping[str, Any]) -> list[dict]:
             v = cnn["verdict"][name]
             rel = cnn["max_rel_step_loss_diff"][name]
             early = cnn.get("max_rel_early_step_loss_diff", {}).get(name)
-            source = {"different": "unexplained", "identical": "none"}.get(v, "round-off")
+            source = _source(v)
             if name == "keras":
                 detail = (f"Keras model.fit vs v2 custom loop: verdict {v}; final weights differ by "
                           f"{_fmt(cnn['max_abs_weight_diff'][name])}, per-step losses by up to {_fmt(rel)} "
@@ -604,6 +601,16 @@ def explain(result: Mapping[str, Any]) -> list[dict]:
     return out
 
 
+def _softmax_variants(soft: Mapping[str, Any]):
+    """The ``(variant, entry)`` pairs of a softmax comparison that ran, naive first."""
+    return [(variant, soft[variant]) for variant in ("naive", "stable") if soft.get(variant)]
+
+
+def _source(verdict_word: str) -> str:
+    """``explain``'s source for a ``verdict`` word."""
+    return {"different": "unexplained", "identical": "none"}.get(verdict_word, "round-off")
+
+
 def _fmt(x) -> str:
     if x is None:
         return "n/a"
@@ -634,10 +641,7 @@ def table_rows(result: Mapping[str, Any]) -> tuple[tuple[str, ...], list[list[st
     rows = []
     soft = result.get("softmax")
     if soft:
-        for variant in ("naive", "stable"):
-            e = soft.get(variant)
-            if not e:
-                continue
+        for variant, e in _softmax_variants(soft):
             acc = e["test_accuracy"]
             nan = (f", non-finite loss at {e['nan_steps_by_impl']['v1']}/{e['nan_steps_by_impl']['v2']} steps"
                    if e["nan_steps"] or e["nan_steps_by_impl"]["v2"] else "")
@@ -709,12 +713,11 @@ def write_outputs(result: Mapping[str, Any], out: str | os.PathLike, dataset=Non
                "compare.md": outputs.write_text(out / "compare.md", "# v1 / v2 comparison\n\n" + to_markdown(result))}
     soft = result.get("softmax")
     if soft:
-        curves = {f"{impl} {variant}": soft[variant]["loss"][impl]
-                  for variant in ("naive", "stable") if variant in soft and "loss" in soft[variant]
-                  for impl in ("v1", "v2")}
-        if curves:
+        variants = [(variant, e["loss"]) for variant, e in _softmax_variants(soft) if "loss" in e]
+        if variants:
+            curves = {f"{impl} {variant}": loss[impl] for variant, loss in variants for impl in ("v1", "v2")}
+            pairs = [(f"v2 {variant}", f"v1 {variant}") for variant, _ in variants]
             path = out / "softmax_loss_overlay.png"
-            pairs = [(f"v2 {v}", f"v1 {v}") for v in ("naive", "stable") if f"v1 {v}" in curves]
             plots.plot_loss_overlay(curves, path, pairs=pairs,
                                     title="Softmax regression: loss per step (v1 graph vs v2 tf.function)")
             written["softmax_loss_overlay.png"] = path
