@@ -172,6 +172,17 @@ def test_given_batches_and_weights_are_used(tiny):
         cnn_v2.train_and_evaluate(CNNConfig(epochs=2, seed=0), tiny, batches=order, progress=False)
 
 
+def test_bad_given_batches_raise_before_training(tiny, tmp_path):
+    cfg = CNNConfig(epochs=2, batch_size=50, seed=0)
+    good = np.arange(200)
+    for bad, message in ((np.array([0, 200]), r"batches\[1\] holds indices outside the training set"),
+                         (np.zeros(0, np.int64), r"batches\[1\] must be a non-empty 1-D"),
+                         (np.zeros((2, 2), np.int64), r"non-empty 1-D index array, got shape \(2, 2\)")):
+        with pytest.raises(ConfigError, match=message):
+            cnn_v2.train_and_evaluate(cfg, tiny, tmp_path, batches=[good, bad], progress=False)
+        assert not (tmp_path / "checkpoints").exists()  # epoch 1 did not run
+
+
 def test_resume_equals_uninterrupted(tiny, tmp_path):
     cfg2 = CNNConfig(epochs=2, batch_size=25, seed=11, normalize=True)
     straight, h_straight = cnn_v2.train_and_evaluate(cfg2, tiny, tmp_path / "a", progress=False)

@@ -71,3 +71,5 @@ def test_given_batches_are_followed(tiny):
     np.testing.assert_allclose(h1["step_loss"], h2["step_loss"], rtol=1e-6)
     with pytest.raises(ConfigError, match="batches"):
         keras_reference.train(CNNConfig(epochs=2, seed=0), tiny, batches=order)
+    with pytest.raises(ConfigError, match=r"batches\[0\] holds indices outside the training set"):
+        keras_reference.train(cfg, tiny, batches=[np.array([0, 200])])

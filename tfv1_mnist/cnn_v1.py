@@ -266,17 +266,12 @@ def do_eval(sess, loss_sum, correct, images_pl, labels_pl, images: np.ndarray, l
 
 
 def _epoch_order(n: int, config: CNNConfig, epoch: int, batches) -> np.ndarray:
-    if batches is not None:
-        order = np.asarray(batches[epoch], dtype=np.int64)
-        if order.ndim != 1 or order.size == 0:
-            raise ConfigError(f"batches[{epoch}] must be a non-empty 1-D index array, got shape {order.shape}")
-        if order.min() < 0 or order.max() >= n:
-            raise ConfigError(f"batches[{epoch}] holds indices outside the training set (0..{n - 1})")
-        return order
-    if config.seed is not None:
-        from tfv1_mnist import cnn_v2
+    from tfv1_mnist import cnn_v2
 
-        return np.asarray(cnn_v2.epoch_indices(n, config.seed, epoch), dtype=np.int64)
+    if batches is not None:
+        return batches[epoch]
+    if config.seed is not None:
+        return cnn_v2.epoch_indices(n, config.seed, epoch)
     return np.random.permutation(n).astype(np.int64)
 
 
@@ -315,6 +310,10 @@ def train_and_evaluate(config: CNNConfig, data, *, initial_weights: Sequence[np.
         raise ConfigError(f"batches has {len(batches)} epochs, config.epochs is {config.epochs}")
     x_train, y_train = data.x_train, data.y_train
     n = x_train.shape[0]
+    if batches is not None:
+        from tfv1_mnist import cnn_v2
+
+        batches = [cnn_v2.check_epoch_order(batches[e], n, e) for e in range(config.epochs)]
     history: dict[str, list] = {k: [] for k in
                                 ("loss", "accuracy", "val_loss", "val_accuracy", "epoch_seconds", "step_loss")}
     with tf.Graph().as_default() as graph:

@@ -46,6 +46,7 @@ __all__ = [
     "TRAIN_FLOPS_PER_EXAMPLE",
     "initial_weights",
     "epoch_indices",
+    "check_epoch_order",
     "scale_images",
     "make_dataset",
     "train_step",
@@ -139,6 +140,30 @@ def epoch_indices(num_examples: int, seed: int, epoch: int) -> np.ndarray:
     """
     rng = np.random.default_rng([int(seed), 0xBA7C, int(epoch)])
     return rng.permutation(int(num_examples)).astype(np.int64)
+
+
+def check_epoch_order(order, num_examples: int, epoch: int) -> np.ndarray:
+    """Checks one epoch's given training order (``batches[epoch]``).
+
+    Args:
+      order: int [M] row indices into the training set, M >= 1.
+      num_examples: training set size N.
+      epoch: 0-based epoch number, for the message.
+
+    Returns:
+      ``order`` as int64 [M].
+
+    Raises:
+      ConfigError: ``order`` is not a non-empty 1-D array of indices in [0, N).
+    """
+    order = np.asarray(order, dtype=np.int64)
+    if order.ndim != 1 or order.size == 0:
+        raise ConfigError(
+            f"batches[{epoch}] must be a non-empty 1-D index array, got shape {order.shape}")
+    if order.min() < 0 or order.max() >= num_examples:
+        raise ConfigError(
+            f"batches[{epoch}] holds indices outside the training set (0..{num_examples - 1})")
+    return order
 
 
 def scale_images(images: tf.Tensor, normalize: bool) -> tf.Tensor:
@@ -522,7 +547,8 @@ def train_and_evaluate(
       its update).
 
     Raises:
-      ConfigError: ``batches`` is too short, or ``resume`` meets a checkpoint
+      ConfigError: ``batches`` is too short or holds a bad epoch order
+        (``check_epoch_order``), or ``resume`` meets a checkpoint
         written with other settings.
       DataError: the arrays have the wrong shapes.
     """
@@ -539,6 +565,8 @@ def train_and_evaluate(
             f"{len(x_test)}/{len(y_test)})")
     if batches is not None and len(batches) < config.epochs:
         raise ConfigError(f"batches holds {len(batches)} epochs but config.epochs is {config.epochs}")
+    if batches is not None:  # checked before any epoch trains or checkpoints
+        batches = [check_epoch_order(batches[e], len(x_train), e) for e in range(config.epochs)]
 
     ckpt_dir = pathlib.Path(workdir) / "checkpoints" if workdir is not None else None
     latest = tf.train.latest_checkpoint(str(ckpt_dir)) if resume and ckpt_dir is not None else None
@@ -587,8 +615,7 @@ def train_and_evaluate(
         _log.info("checkpoint is already at epoch %d of %d; nothing to train", start_epoch,
                   config.epochs)
     for epoch in range(start_epoch, config.epochs):
-        order = (np.asarray(batches[epoch], np.int64) if batches is not None
-                 else epoch_indices(n, run_seed, epoch))
+        order = batches[epoch] if batches is not None else epoch_indices(n, run_seed, epoch)
         steps = math.ceil(len(order) / config.batch_size)
         dataset = make_dataset(x_train_t, y_train_t, order, config.batch_size)
         progbar = None

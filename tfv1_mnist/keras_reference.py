@@ -134,6 +134,9 @@ def train(config: CNNConfig, data: Any, *, initial_weights: Sequence[np.ndarray]
 
     if batches is not None and len(batches) < config.epochs:
         raise ConfigError(f"batches holds {len(batches)} epochs but config.epochs is {config.epochs}")
+    if batches is not None:
+        n = len(data.x_train)
+        batches = [cnn_v2.check_epoch_order(batches[e], n, e) for e in range(config.epochs)]
     seed = config.seed if config.seed is not None else cnn_v2._draw_run_seed()  # noqa: SLF001
     recorded = _RecordedLoss()
     model = build_model(config.learning_rate, loss=recorded)
@@ -148,7 +151,7 @@ def train(config: CNNConfig, data: Any, *, initial_weights: Sequence[np.ndarray]
     history: dict[str, list] = {k: [] for k in ("loss", "accuracy", "val_loss", "val_accuracy",
                                                 "epoch_seconds", "step_loss")}
     for epoch in range(config.epochs):
-        order = (np.asarray(batches[epoch], np.int64) if batches is not None
+        order = (batches[epoch] if batches is not None
                  else cnn_v2.epoch_indices(len(x_train), seed, epoch))
         step_cb = _StepLoss(recorded)
         start = time.perf_counter()
