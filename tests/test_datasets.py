@@ -348,14 +348,13 @@ def test_npz_header_lying_about_shape_is_refused_before_allocating(tmp_path, tin
             np.lib.format.write_array(buf, arr)
             raw = buf.getvalue()
             if key == "x_train":
-                raw = raw.replace(b"(200, 28, 28)", b"(200000000, 28, 28)".ljust(len(b"(200, 28, 28)")), 1)
                 header = np.lib.format.header_data_from_array_1_0(arr)
                 header["shape"] = (2_000_000_000, 28, 28)
                 buf = io.BytesIO()
                 np.lib.format.write_array_header_1_0(buf, header)
                 raw = buf.getvalue() + arr.tobytes()
             zf.writestr(f"{key}.npy", raw)
-    with pytest.raises(DataError, match="x_train"):
+    with pytest.raises(DataError, match=r"x_train claims shape \(2000000000, 28, 28\).*refusing so large an array"):
         datasets.read_npz(path)
 
 
