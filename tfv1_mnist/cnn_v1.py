@@ -306,16 +306,15 @@ def train_and_evaluate(config: CNNConfig, data, *, initial_weights: Sequence[np.
       ``step_loss`` (every step's batch loss before its update).
     """
     tf = _tf()
+    from tfv1_mnist import cnn_v2
+
     if batches is not None and len(batches) < config.epochs:
         raise ConfigError(f"batches has {len(batches)} epochs, config.epochs is {config.epochs}")
     x_train, y_train = data.x_train, data.y_train
     n = x_train.shape[0]
     if batches is not None:
-        from tfv1_mnist import cnn_v2
-
         batches = [cnn_v2.check_epoch_order(batches[e], n, e) for e in range(config.epochs)]
-    history: dict[str, list] = {k: [] for k in
-                                ("loss", "accuracy", "val_loss", "val_accuracy", "epoch_seconds", "step_loss")}
+    history: dict[str, list] = {k: [] for k in cnn_v2.HISTORY_KEYS}
     with tf.Graph().as_default() as graph:
         if config.seed is not None:
             tf.compat.v1.set_random_seed(config.seed)

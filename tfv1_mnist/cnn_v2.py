@@ -491,6 +491,9 @@ def predict_proba(model: CNN, x: np.ndarray, batch_size: int = 1000) -> np.ndarr
 # train_and_evaluate, with checkpoints and resume
 
 
+#: The lists of a training history, the same for ``cnn_v1``, ``cnn_v2`` and
+#: ``keras_reference``: one value per epoch for the first five, one per step for
+#: ``step_loss``.
 HISTORY_KEYS = ("loss", "accuracy", "val_loss", "val_accuracy", "epoch_seconds", "step_loss")
 
 

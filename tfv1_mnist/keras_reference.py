@@ -148,8 +148,7 @@ def train(config: CNNConfig, data: Any, *, initial_weights: Sequence[np.ndarray]
     y_test = np.asarray(data.y_test).astype(np.int64)
     # Uploaded once; each epoch's dataset gathers its batches from these.
     x_train_t, y_train_t = tf.constant(x_train), tf.constant(y_train)
-    history: dict[str, list] = {k: [] for k in ("loss", "accuracy", "val_loss", "val_accuracy",
-                                                "epoch_seconds", "step_loss")}
+    history: dict[str, list] = {k: [] for k in cnn_v2.HISTORY_KEYS}
     for epoch in range(config.epochs):
         order = (batches[epoch] if batches is not None
                  else cnn_v2.epoch_indices(len(x_train), seed, epoch))
