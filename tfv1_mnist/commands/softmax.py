@@ -75,9 +75,12 @@ def config_from_args(args: argparse.Namespace) -> SoftmaxConfig:
 def validation_size_for(num_train: int) -> int:
     """TF1's validation split (5000 of 60000), scaled down for smaller training sets.
 
-    The same split as ``compare.seed_validation_size``: 333 of the sample's 4000.
+    ``compare.seed_validation_size``, so the command and the comparison hold out
+    the same examples: 333 of the sample's 4000.
     """
-    return min(5000, num_train * 5000 // 60000)
+    from tfv1_mnist.compare import seed_validation_size
+
+    return seed_validation_size(num_train)
 
 
 def _print_weights(step: int, loss: float, weights, biases) -> None:
