@@ -47,6 +47,8 @@ def test_convert_sample_to_uncompressed_npz(tmp_path):
 
     with zipfile.ZipFile(tmp_path / "s.npz") as zf:
         assert {i.compress_type for i in zf.infolist()} == {zipfile.ZIP_STORED}
+    assert cli.main(["convert", "sample", str(tmp_path / "idx"), "--uncompressed"]) == 2
+    assert not (tmp_path / "idx").exists()
 
 
 def test_convert_refuses_to_overwrite_without_force(tmp_path, tiny, capsys):

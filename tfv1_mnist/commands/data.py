@@ -47,7 +47,10 @@ def register(subparsers) -> None:
     p.add_argument("src", metavar="SRC", help="an .npz file, a folder of IDX files, or 'sample'")
     p.add_argument("dest", metavar="DEST", help="the .npz file or IDX folder to write")
     p.add_argument("--force", action="store_true", help="overwrite DEST if it exists")
-    p.add_argument("--uncompressed", action="store_true", help="store npz members uncompressed (as Keras' mnist.npz)")
+    p.add_argument(
+        "--uncompressed", action="store_true",
+        help="store npz members uncompressed (np.savez's format; Keras' mnist.npz is deflated)",
+    )
     p.set_defaults(func=run_convert)
 
 
@@ -84,6 +87,8 @@ def run_convert(args: argparse.Namespace) -> int:
         if dest.exists() and not args.force:
             raise ConfigError(f"DEST {dest} exists; pass --force to overwrite it")
     else:
+        if args.uncompressed:
+            raise ConfigError(f"--uncompressed applies to an .npz DEST only; {dest} would get gzipped IDX files")
         if dest.exists() and not dest.is_dir():
             raise ConfigError(f"DEST {dest} is a file; name a folder for IDX output, or a .npz file")
         if dest.is_dir() and _idx_files_in(dest) and not args.force:
