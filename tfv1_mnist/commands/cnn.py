@@ -162,8 +162,8 @@ def run_predict(args: argparse.Namespace) -> int:
 
     from tfv1_mnist import cnn_v2, imaging
 
+    named = imaging.load_images(args.files)  # a bad file fails before the model loads
     model = cnn_v2.load_exported(args.model)
-    named = imaging.load_images(args.files)
     proba = model.predict_proba(np.stack([img for _, img in named]))
     for (name, _), p in zip(named, proba):
         digit = int(np.argmax(p))
