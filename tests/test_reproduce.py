@@ -86,3 +86,11 @@ def test_reproduce_quick_end_to_end(tmp_path, capsys):
     assert cmp_rows == rows
     assert doc["softmax"]["stable"]["max_rel_loss_diff"] <= 1e-5
     assert doc["cnn"]["settings"]["epochs"] == 1
+
+
+@pytest.mark.parametrize("command", ["compare", "reproduce"])
+def test_impossible_seed_is_a_usage_error_before_any_work(command, tmp_path, capsys):
+    out = tmp_path / "out"
+    assert cli.main([command, "--seed", "-1", "--data", "sample", "--out", str(out)]) == cli.EXIT_USAGE
+    assert "--seed must be in [0, 2**31), got -1" in capsys.readouterr().err
+    assert not out.exists()

@@ -12,9 +12,10 @@ import logging
 import os
 import time
 
-from tfv1_mnist.commands import add_data_argument, add_out_argument, add_seed_argument
+from tfv1_mnist.commands import add_data_argument, add_out_argument, add_seed_argument, check_seed
 
-__all__ = ["register", "run_compare", "add_compare_arguments", "comparison_kwargs", "command_line"]
+__all__ = ["register", "run_compare", "add_compare_arguments", "comparison_kwargs", "run_kwargs", "command_line",
+           "DEFAULT_STEPS", "DEFAULT_EPOCHS", "DEFAULT_CURVE_STEPS"]
 
 _log = logging.getLogger(__name__)
 
@@ -24,7 +25,7 @@ DEFAULT_CURVE_STEPS = 300
 
 
 def add_compare_arguments(parser: argparse.ArgumentParser) -> None:
-    """The comparison's own flags (shared with ``reproduce``)."""
+    """The comparison's own flags."""
     parser.add_argument("--steps", type=int, default=DEFAULT_STEPS, metavar="N",
                         help=f"softmax training steps (default: {DEFAULT_STEPS}, the seed's)")
     parser.add_argument("--epochs", type=int, default=DEFAULT_EPOCHS, metavar="N",
@@ -54,17 +55,20 @@ def register(subparsers) -> None:
     parser.set_defaults(func=run_compare)
 
 
-def comparison_kwargs(args: argparse.Namespace, model: str) -> dict:
+def run_kwargs(model: str, steps: int, epochs: int, seed: int, curve_steps: int) -> dict:
+    """``compare.run`` arguments for a comparison of ``model`` (also what ``reproduce`` runs)."""
+    return {"model": model, "steps": steps, "epochs": epochs, "seed": seed,
+            "cnn_options": {"curve_steps": curve_steps}}
+
+
+def comparison_kwargs(args: argparse.Namespace) -> dict:
     """``compare.run`` arguments from parsed flags; raises ConfigError on impossible values."""
     from tfv1_mnist.errors import ConfigError
 
     for flag in ("steps", "epochs", "curve_steps"):
         if getattr(args, flag) < 1:
             raise ConfigError(f"--{flag.replace('_', '-')} must be >= 1, got {getattr(args, flag)}")
-    if args.seed is None or not 0 <= args.seed < 2**31:
-        raise ConfigError(f"--seed must be in [0, 2**31), got {args.seed}")
-    return {"model": model, "steps": args.steps, "epochs": args.epochs, "seed": args.seed,
-            "cnn_options": {"curve_steps": args.curve_steps}}
+    return run_kwargs(args.model, args.steps, args.epochs, check_seed(args.seed), args.curve_steps)
 
 
 def command_line(args: argparse.Namespace) -> str:
@@ -84,7 +88,7 @@ def run_compare(args: argparse.Namespace) -> int:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     from tfv1_mnist import compare, datasets
 
-    kwargs = comparison_kwargs(args, args.model)
+    kwargs = comparison_kwargs(args)
     data = datasets.load(args.data)
     start = time.perf_counter()
     result = compare.run_isolated(data, onednn=args.onednn, **kwargs)

@@ -25,7 +25,7 @@ import os
 import pathlib
 import time
 
-from tfv1_mnist.commands import add_data_argument, add_out_argument, add_seed_argument
+from tfv1_mnist.commands import add_data_argument, add_out_argument, add_seed_argument, check_seed
 
 __all__ = ["Plan", "FULL", "QUICK", "register", "run_reproduce", "reproduce"]
 
@@ -86,10 +86,8 @@ def run_reproduce(args: argparse.Namespace) -> int:
     """Runs ``tfv1-mnist reproduce``; returns the exit status."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     from tfv1_mnist import datasets
-    from tfv1_mnist.errors import ConfigError
 
-    if args.seed is None or not 0 <= args.seed < 2**31:
-        raise ConfigError(f"--seed must be in [0, 2**31), got {args.seed}")
+    check_seed(args.seed)
     spec = args.data if args.data is not None else ("sample" if args.quick else None)
     data = datasets.load(spec)
     summary = reproduce(data, args.out, plan=QUICK if args.quick else FULL, seed=args.seed,
@@ -232,6 +230,7 @@ def reproduce(data, out: str | os.PathLike, *, plan: Plan = FULL, seed: int = 0,
       ``plan``, ``runs``, ``compare``, ``wall_seconds``).
     """
     from tfv1_mnist import compare, outputs
+    from tfv1_mnist.commands.compare import run_kwargs
 
     out = pathlib.Path(out)
     start = time.perf_counter()
@@ -242,9 +241,8 @@ def reproduce(data, out: str | os.PathLike, *, plan: Plan = FULL, seed: int = 0,
     ]
     _log.info("comparing v1 and v2 (child process, oneDNN off)")
     cmp_start = time.perf_counter()
-    cmp_kwargs = {"model": "all", "steps": plan.compare_steps, "epochs": plan.compare_epochs, "seed": seed,
-                  "cnn_options": {"curve_steps": plan.curve_steps}}
-    result = compare.run_isolated(data, onednn=False, **cmp_kwargs)
+    result = compare.run_isolated(data, onednn=False, **run_kwargs("all", plan.compare_steps, plan.compare_epochs,
+                                                                   seed, plan.curve_steps))
     cmp_command = _command("compare", data_arg, out / "compare", model="all", seed=seed,
                            steps=plan.compare_steps, epochs=plan.compare_epochs, curve_steps=plan.curve_steps)
     compare_files = compare.write_outputs(result, out / "compare", dataset=data,
