@@ -412,12 +412,16 @@ class DataSet:
 
     @property
     def images(self):
-        """The images, in the current (shuffled) order, as TF1 kept them."""
+        """The images, in the current (shuffled) order, as TF1 kept them.
+
+        float32 in [0, 1] (or uint8) - [N, rows * cols], or [N, rows, cols, 1]
+        without ``reshape``; a list for a fake set.
+        """
         return self._current(self._images, 0)
 
     @property
     def labels(self):
-        """The labels, in the same order as ``images``."""
+        """The labels, in the same order as ``images``: as given, e.g. uint8 - [N] or float64 - [N, 10] one-hot."""
         return self._current(self._labels, 1)
 
     @property
