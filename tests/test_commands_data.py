@@ -158,6 +158,12 @@ def test_fetch_command_offline(tmp_path, monkeypatch, capsys):
         assert "--timeout must be positive and at most" in capsys.readouterr().err
 
 
+def test_fetch_command_timeout_default_is_the_library_default():
+    # The CLI does not import tfv1_mnist.fetch at start-up, so it repeats the number.
+    args = cli.build_parser().parse_args(["fetch"])
+    assert args.timeout == fetch.DEFAULT_TIMEOUT
+
+
 @pytest.mark.parametrize("command", ["fetch", "convert"])
 def test_help(command, capsys):
     with pytest.raises(SystemExit) as exit_:
