@@ -439,6 +439,11 @@ def test_legacy_mode_prefers_the_cache_to_the_sample(monkeypatch, tmp_path, empt
     assert (d.train.num_examples, d.validation.num_examples, d.test.num_examples) == (184, 16, 50)
 
 
+def test_one_idx_file_as_train_dir_says_to_pass_its_folder(idx_dir):
+    with pytest.raises(DataError, match="is one IDX file; pass the folder that holds all four"):
+        input_data.read_data_sets(str(idx_dir / "train-images-idx3-ubyte.gz"))
+
+
 def test_missing_npz_path_is_a_data_error(tmp_path):
     with pytest.raises(DataError, match="nothere.npz"):
         input_data.read_data_sets(str(tmp_path / "nothere.npz"))

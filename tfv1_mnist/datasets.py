@@ -359,13 +359,6 @@ def load(spec: str | os.PathLike | None = None) -> Mnist:
         else:
             data = read_idx_folder(path)
     elif path.is_file():
-        if path.suffix.lower() != ".npz" and any(
-            path.name in _idx_candidates(key) for key in IDX_FILES
-        ):
-            raise DataError(
-                f"{path}: is one IDX file; pass the folder that holds all four "
-                f"({', '.join(IDX_FILES.values())})"
-            )
         data = read_npz(path)
     else:
         raise DataError(
@@ -824,8 +817,9 @@ def read_npz(path: str | os.PathLike, *, checksum: bool = True, image_sink=None,
       ``checksum``); else the file's stem.
 
     Raises:
-      DataError: missing, not a zip file, missing keys, wrong dtype or shape,
-        labels outside 0..9, object arrays, or sizes that disagree.
+      DataError: missing, one IDX file (by its name), not a zip file, missing
+        keys, wrong dtype or shape, labels outside 0..9, object arrays, or
+        sizes that disagree.
     """
     if not keep_images and checksum:
         raise ValueError("read_npz: keep_images=False needs checksum=False (the checksum reads the test images)")
@@ -835,6 +829,10 @@ def read_npz(path: str | os.PathLike, *, checksum: bool = True, image_sink=None,
         raise DataError(f"{where}: is a folder, expected an .npz file (datasets.load reads IDX folders)")
     if not path.is_file():
         raise DataError(f"{where}: file not found; {_fetch_hint()}")
+    if path.suffix.lower() != ".npz" and any(path.name in _idx_candidates(key) for key in IDX_FILES):
+        raise DataError(
+            f"{where}: is one IDX file; pass the folder that holds all four ({', '.join(IDX_FILES.values())})"
+        )
     try:
         with open(path, "rb") as raw:
             arrays, sha, fingerprint = _read_npz_members(raw, where, checksum, image_sink, keep_images)
