@@ -850,13 +850,9 @@ def read_npz(path: str | os.PathLike, *, checksum: bool = True, image_sink=None,
         ) from None
     for split in ("train", "test"):
         x = arrays[f"x_{split}"]
-        if x.dtype != np.uint8:
-            raise DataError(
-                f"{where}: x_{split} has dtype {x.dtype}, expected uint8 pixels 0..255 "
-                "(convert floats in [0, 1] with np.round(x * 255).astype(np.uint8))"
-            )
-        if x.ndim == 2 and x.shape[1] == 784:
-            arrays[f"x_{split}"] = x.reshape(-1, 28, 28)
+        if x.dtype == np.uint8 and x.ndim == 2 and x.shape[1] == 784:
+            x = arrays[f"x_{split}"] = x.reshape(-1, 28, 28)
+        _check_images(x, f"x_{split}", where)
         arrays[f"y_{split}"] = _labels_to_uint8(arrays[f"y_{split}"], f"y_{split}", where)
     name, class_names = path.stem, MNIST_CLASS_NAMES
     if path.resolve() == sample_path():
