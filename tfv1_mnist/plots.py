@@ -16,9 +16,18 @@ matplotlib.use("Agg")  # never open a window; plt.show() is never called here
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
+from tfv1_mnist.datasets import MNIST_CLASS_NAMES  # noqa: E402
 from tfv1_mnist.outputs import atomic_path  # noqa: E402
 
-__all__ = ["plot_loss", "plot_history", "save_figure"]
+__all__ = [
+    "plot_loss",
+    "plot_history",
+    "save_figure",
+    "plot_loss_overlay",
+    "plot_weight_templates",
+    "plot_confusion_matrix",
+    "plot_worst_digits",
+]
 
 
 def save_figure(fig, path: str | os.PathLike, dpi: int = 100) -> None:
@@ -28,6 +37,11 @@ def save_figure(fig, path: str | os.PathLike, dpi: int = 100) -> None:
             fig.savefig(tmp, dpi=dpi, bbox_inches="tight")
     finally:
         plt.close(fig)
+
+
+def _as_float_array(values) -> np.ndarray:
+    """float64 [len(values)]; None becomes NaN."""
+    return np.array([np.nan if v is None else v for v in values], dtype=np.float64)
 
 
 def plot_loss(
@@ -41,7 +55,7 @@ def plot_loss(
       path: where to write the figure (PNG by suffix).
       title: the figure title.
     """
-    y = np.array([np.nan if v is None else v for v in losses], dtype=np.float64)
+    y = _as_float_array(losses)
     bad = ~np.isfinite(y)
     y[bad] = np.nan
     fig, ax = plt.subplots(figsize=(6.4, 4.0))
@@ -84,17 +98,6 @@ def plot_history(history: Mapping[str, Sequence[float]], path: str | os.PathLike
 
 # Comparison and report figures: overlays of implementations, and the pictures of a
 # trained model (weight templates, confusion matrix, worst-classified digits).
-
-__all__ += [
-    "plot_loss_overlay",
-    "plot_weight_templates",
-    "plot_confusion_matrix",
-    "plot_worst_digits",
-]
-
-
-def _as_float_array(values) -> np.ndarray:
-    return np.array([np.nan if v is None else v for v in values], dtype=np.float64)
 
 
 def plot_loss_overlay(
@@ -163,7 +166,7 @@ def plot_loss_overlay(
 def plot_weight_templates(
     weights: np.ndarray,
     path: str | os.PathLike,
-    class_names: Sequence[str] = tuple("0123456789"),
+    class_names: Sequence[str] = MNIST_CLASS_NAMES,
     title: str = "Softmax weights per class",
 ) -> None:
     """Draws a softmax regressor's weights as ten 28x28 class templates.
@@ -196,7 +199,7 @@ def plot_weight_templates(
 def plot_confusion_matrix(
     matrix: np.ndarray,
     path: str | os.PathLike,
-    class_names: Sequence[str] = tuple("0123456789"),
+    class_names: Sequence[str] = MNIST_CLASS_NAMES,
     title: str = "Confusion matrix",
 ) -> None:
     """Draws a confusion matrix with its counts.
@@ -234,7 +237,7 @@ def plot_worst_digits(
     predicted: Sequence[int],
     confidence: Sequence[float],
     path: str | os.PathLike,
-    class_names: Sequence[str] = tuple("0123456789"),
+    class_names: Sequence[str] = MNIST_CLASS_NAMES,
     title: str = "Worst-classified test digits",
     columns: int = 8,
 ) -> None:
