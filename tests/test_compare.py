@@ -184,3 +184,20 @@ def test_cli_rejects_impossible_flags(capsys):
     with pytest.raises(SystemExit) as exc:
         cli.main(["compare", "--model", "rnn"])
     assert exc.value.code == 2
+
+
+def test_unknown_cnn_implementation_is_rejected_before_training(monkeypatch, sample):
+    from tfv1_mnist import cnn_v2
+    from tfv1_mnist.errors import ConfigError
+
+    def no_training(*args, **kwargs):
+        raise AssertionError("trained before checking impls")
+
+    monkeypatch.setattr(cnn_v2, "train_and_evaluate", no_training)
+    with pytest.raises(ConfigError, match="unknown CNN implementation 'jax'"):
+        compare.compare_cnn(sample, impls=("v2", "jax"))
+
+
+def test_max_abs_diff_rejects_a_missing_array():
+    with pytest.raises(ValueError, match="2 arrays with 1"):
+        compare.max_abs_diff([np.zeros(2), np.zeros(1)], [np.zeros(2)])

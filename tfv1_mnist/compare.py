@@ -46,6 +46,8 @@ __all__ = [
     "EARLY_STEPS",
     "EARLY_REL",
     "MODELS",
+    "CNN_IMPLS",
+    "TABLE_HEADER",
     "seed_validation_size",
     "curve_diff",
     "max_abs_diff",
@@ -138,7 +140,19 @@ def max_abs_diff(xs: Sequence[np.ndarray], ys: Sequence[np.ndarray]) -> float:
 
     A position that is NaN in exactly one of the two counts as ``inf`` (JSON
     ``null``): the two are not comparable there.
+
+    Args:
+      xs, ys: as many float arrays each (e.g. a model's weights), pairwise of
+        the same shape.
+
+    Returns:
+      float, >= 0 (``inf`` as above).
+
+    Raises:
+      ValueError: the two hold different numbers of arrays, or a pair differs in shape.
     """
+    if len(xs) != len(ys):
+        raise ValueError(f"cannot compare {len(xs)} arrays with {len(ys)}")
     worst = 0.0
     for x, y in zip(xs, ys):
         x = np.asarray(x, np.float64)
@@ -303,6 +317,9 @@ def compare_cnn(data, *, epochs: int = 1, batch_size: int = 32, learning_rate: f
     from tfv1_mnist import cnn_v1, cnn_v2, keras_reference
     from tfv1_mnist.config import CNNConfig
 
+    unknown = [name for name in impls if name not in CNN_IMPLS]
+    if unknown:
+        raise ConfigError(f"unknown CNN implementation {unknown[0]!r}; choose from {', '.join(CNN_IMPLS)}")
     data = _subset(data, train_examples, test_examples)
     impls = ["v2"] + [i for i in impls if i != "v2"]
     config = CNNConfig(epochs=epochs, batch_size=batch_size, learning_rate=learning_rate,
@@ -321,10 +338,8 @@ def compare_cnn(data, *, epochs: int = 1, batch_size: int = 32, learning_rate: f
         elif name == "keras":
             model, hist = keras_reference.train(config, data, initial_weights=initial, batches=batches)
             w = model.get_weights()
-        elif name == "v1":
+        else:  # "v1"
             w, hist = cnn_v1.train_and_evaluate(config, data, initial_weights=initial, batches=batches)
-        else:
-            raise ConfigError(f"unknown CNN implementation {name!r}; choose from {', '.join(CNN_IMPLS)}")
         seconds[name] = time.perf_counter() - start
         histories[name] = {k: [float(v) for v in hist[k]] for k in
                            ("loss", "accuracy", "val_loss", "val_accuracy", "epoch_seconds", "step_loss")}
