@@ -141,6 +141,8 @@ def test_evaluate_matches_a_direct_computation(tiny):
 def test_evaluate_rejects_wrong_image_shape():
     with pytest.raises(DataError, match=r"\[N,28,28\]"):
         cnn_v2.evaluate(cnn_v2.CNN(seed=0), np.zeros((3, 784), np.uint8), np.zeros(3, np.uint8))
+    with pytest.raises(DataError, match=r"y must be labels \[3\], one per image, got shape \(2,\)"):
+        cnn_v2.evaluate(cnn_v2.CNN(seed=0), np.zeros((3, 28, 28), np.uint8), np.zeros(2, np.uint8))
 
 
 def test_train_and_evaluate_one_epoch(trained):

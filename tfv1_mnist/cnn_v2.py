@@ -448,10 +448,15 @@ def evaluate(model: CNN, x: np.ndarray, y: np.ndarray, batch_size: int = 1000) -
       batch_size: examples per forward pass (does not change the result beyond rounding).
 
     Returns:
-      ``{"loss": float, "accuracy": float}``.
+      ``{"loss": float, "accuracy": float}``; both NaN when N is 0.
+
+    Raises:
+      DataError: ``x`` is not [N,28,28(,1)], or ``y`` is not [N].
     """
     x = _check_images(x, "evaluate: x")
     y = np.asarray(y)
+    if y.shape != (len(x),):
+        raise DataError(f"evaluate: y must be labels [{len(x)}], one per image, got shape {y.shape}")
     if len(x) == 0:
         return {"loss": float("nan"), "accuracy": float("nan")}
     total_loss, total_correct = 0.0, 0
