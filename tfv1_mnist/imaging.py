@@ -181,8 +181,8 @@ def load_npz_images(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray | N
             raise DataError(f"{path}: labels {label_key!r} have dtype {labels.dtype}; expected "
                             "class numbers [N] or one-hot rows [N, 10]")
         if labels.ndim == 0 or len(labels) != len(x):
-            raise DataError(f"{path}: {labels.shape[0] if labels.ndim else 'a scalar'} labels "
-                            f"({label_key!r}) for {len(x)} images")
+            raise DataError(f"{path}: labels {label_key!r} must hold one label per image "
+                            f"({len(x)}), got shape {labels.shape}")
         labels = labels.reshape(len(x), -1)
         labels = labels.argmax(1) if labels.shape[1] > 1 else labels[:, 0]
         labels = labels.astype(np.int64)
