@@ -168,3 +168,27 @@ def test_only_the_script_and_its_neighbours_count_as_legacy_code(tmp_path):
     assert not hook._is_legacy({"__name__": "keras", "__file__": str(pathlib.Path(np.__file__))})
     assert not hook._is_legacy({"__name__": "x", "__file__": str(tmp_path.parent / "elsewhere.py")})
     assert not hook._is_legacy(None)
+
+
+def test_a_log_level_without_a_name_reaches_the_child(tmp_path, monkeypatch):
+    import logging
+
+    script = tmp_path / "s.py"
+    script.write_text("")
+    seen = {}
+
+    def fake_run(command, env, cwd):
+        seen.update(env)
+        return subprocess.CompletedProcess(command, 0)
+
+    monkeypatch.setattr(legacy.subprocess, "run", fake_run)
+    assert legacy.run(script, log_level=15) == 0
+    monkeypatch.setenv(legacy._LOG_LEVEL_ENV, seen[legacy._LOG_LEVEL_ENV])
+    logger = logging.getLogger("tfv1_mnist")
+    saved = logger.handlers[:], logger.level, logger.propagate
+    try:
+        legacy._configure_child_logging()  # what the child does first
+        assert logger.level == 15
+    finally:
+        logger.handlers[:], logger.propagate = saved[0], saved[2]
+        logger.setLevel(saved[1])

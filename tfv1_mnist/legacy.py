@@ -153,7 +153,7 @@ def run(
         child_env[DATA_ENV] = data
     child_env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     child_env["MPLBACKEND"] = "Agg"
-    child_env[_LOG_LEVEL_ENV] = logging.getLevelName(log_level)
+    child_env[_LOG_LEVEL_ENV] = str(int(log_level))  # a number: a level without a name (15) survives
     command = [sys.executable, "-c", _BOOTSTRAP.format(root=_PACKAGE_ROOT), os.fspath(script), *args]
     _log.debug("run-legacy: %s", " ".join(command[:1] + command[3:]))
     code = subprocess.run(command, env=child_env, cwd=cwd).returncode
@@ -422,7 +422,7 @@ def install(script_dir: str | os.PathLike) -> types.ModuleType:
 
 
 def _configure_child_logging() -> None:
-    level = os.environ.pop(_LOG_LEVEL_ENV, "INFO")
+    level = int(os.environ.pop(_LOG_LEVEL_ENV, logging.INFO))
     logger = logging.getLogger("tfv1_mnist")
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("tfv1-mnist run-legacy: %(message)s"))
