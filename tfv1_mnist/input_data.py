@@ -605,18 +605,11 @@ def _read_dir(train_dir: str, image_sink=None) -> datasets.Mnist:
 
 def _fetch_into(train_dir: str, source_url: str) -> None:
     """Downloads the IDX files into ``train_dir``, as TF1's ``maybe_download`` did."""
-    try:
-        from tfv1_mnist import fetch
-    except ImportError:  # pragma: no cover - the fetch module is optional here
-        raise DataError(
-            f"{train_dir}: holds no MNIST files (train-images-idx3-ubyte.gz, ... or mnist.npz). "
-            f"Put them there, run `tfv1-mnist fetch --dest {train_dir} --format idx`, or set "
-            f"${DATA_ENV}=sample to use the embedded sample"
-        ) from None
+    from tfv1_mnist import fetch
+
     _log.info("read_data_sets: %s holds no MNIST files; downloading them there", train_dir)
-    urls = None  # the fetch module's default: TF1's source, then a mirror
-    if source_url and source_url != DEFAULT_SOURCE_URL:
-        urls = [source_url]
+    # TF1's default source: the fetch module's default, which adds a mirror.
+    urls = None if source_url == DEFAULT_SOURCE_URL else [source_url]
     fetch.fetch(train_dir, fmt="idx", urls=urls)
 
 
