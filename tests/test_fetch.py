@@ -239,6 +239,10 @@ def test_an_unwritable_folder_is_a_fetch_error_naming_it(tmp_path, monkeypatch, 
         raise PermissionError(13, "Permission denied")
 
     monkeypatch.setattr(fetch.tempfile, "TemporaryFile", refuse)
-    with pytest.raises(FetchError, match=r"cannot create or write into the download folder.*--dest") as err:
-        fetch.fetch(tmp_path, "npz", urls=[dead_url], progress=False)
+    files, sums = _payloads(["mnist.npz"])
+    with pytest.raises(FetchError, match=r"cannot write into the download folder.*--dest") as err:
+        fetch.fetch(tmp_path, "npz", urls=[dead_url], progress=False, checksums=sums)
     assert str(tmp_path) in str(err.value)
+    # Files already there with the right hash need no writing.
+    (tmp_path / "mnist.npz").write_bytes(files["mnist.npz"])
+    assert fetch.fetch(tmp_path, "npz", urls=[dead_url], progress=False, checksums=sums) == tmp_path / "mnist.npz"

@@ -103,12 +103,8 @@ def fetch(
         raise ValueError("urls must name at least one source")
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryFile(dir=folder):  # each download streams to a temporary file there
-            pass
     except OSError as err:
-        raise FetchError(
-            f"{folder}: cannot create or write into the download folder ({err}); pass --dest DIR"
-        ) from None
+        raise FetchError(f"{folder}: cannot create the download folder ({err}); pass --dest DIR") from None
     for name in names:
         target = folder / name
         expected = sums[name]
@@ -119,6 +115,10 @@ def fetch(
             continue
         if target.exists():
             _log.warning("%s is there but its sha256 is wrong; downloading it again", target)
+        try:  # each download streams to a temporary file there (a read-only folder of good files is fine)
+            tempfile.TemporaryFile(dir=folder).close()
+        except OSError as err:
+            raise FetchError(f"{folder}: cannot write into the download folder ({err}); pass --dest DIR") from None
         failures = []
         urls_tried = [_url(base, name) for base in sources]
         for i, url in enumerate(urls_tried):
