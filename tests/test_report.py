@@ -113,3 +113,14 @@ def test_figures_in_a_relative_output_folder(tmp_path, monkeypatch):
     assert "data:image/png;base64," in written["html"].read_text()
     with pytest.raises(ValueError, match="outside"):
         doc.figure(tmp_path / "elsewhere.png", "no")
+
+
+def test_report_write_leaves_nothing_when_a_figure_is_unreadable(tmp_path):
+    fig = tmp_path / "loss.png"
+    plots.plot_loss([3.0, 2.0, 1.0], fig)
+    doc = report.Report("t", tmp_path).paragraph("text")
+    doc.figure(fig, "loss")
+    fig.unlink()
+    with pytest.raises(FileNotFoundError):
+        doc.write()
+    assert sorted(p.name for p in tmp_path.iterdir()) == []

@@ -249,9 +249,13 @@ class Report:
     def write(self, stem: str = "report") -> dict[str, pathlib.Path]:
         """Writes ``base_dir/<stem>.md`` and ``base_dir/<stem>.html`` atomically.
 
+        Both are rendered before either is written, so a figure that cannot be
+        read leaves neither file behind.
+
         Returns:
           ``{"md": path, "html": path}``.
         """
-        md = outputs.write_text(self.base_dir / f"{stem}.md", self.markdown())
-        page = outputs.write_text(self.base_dir / f"{stem}.html", self.html())
+        md_text, html_text = self.markdown(), self.html()
+        md = outputs.write_text(self.base_dir / f"{stem}.md", md_text)
+        page = outputs.write_text(self.base_dir / f"{stem}.html", html_text)
         return {"md": md, "html": page}
