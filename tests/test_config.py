@@ -36,6 +36,7 @@ def test_softmax_impossible_settings_name_the_flag(field, value, flag):
 
 @pytest.mark.parametrize("field,value,flag", [
     ("epochs", 0, "--epochs"), ("batch_size", 0, "--batch-size"), ("learning_rate", -1.0, "--learning-rate"),
+    ("seed", 2**31, "--seed"),
 ])
 def test_cnn_impossible_settings_name_the_flag(field, value, flag):
     with pytest.raises(ConfigError, match=flag):

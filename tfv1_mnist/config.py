@@ -19,6 +19,11 @@ def _check_positive(name: str, value, flag: str) -> None:
         raise ConfigError(f"{name} must be > 0, got {value!r}: pass a positive {flag}")
 
 
+def _check_seed(seed) -> None:
+    if seed is not None and not 0 <= seed < 2**31:
+        raise ConfigError(f"seed must be in [0, 2**31), got {seed}: fix --seed")
+
+
 def _check_choice(name: str, value, choices: tuple, flag: str) -> None:
     if value not in choices:
         raise ConfigError(
@@ -65,8 +70,7 @@ class SoftmaxConfig:
         _check_choice("loss", self.loss, self.LOSSES, "--loss")
         _check_choice("reduction", self.reduction, self.REDUCTIONS, "--reduction")
         _check_choice("init", self.init, self.INITS, "--init")
-        if self.seed is not None and not 0 <= self.seed < 2**31:
-            raise ConfigError(f"seed must be in [0, 2**31), got {self.seed}: fix --seed")
+        _check_seed(self.seed)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -92,5 +96,4 @@ class CNNConfig:
         _check_positive("epochs", self.epochs, "--epochs")
         _check_positive("batch_size", self.batch_size, "--batch-size")
         _check_positive("learning_rate", self.learning_rate, "--learning-rate")
-        if self.seed is not None and not 0 <= self.seed < 2**31:
-            raise ConfigError(f"seed must be in [0, 2**31), got {self.seed}: fix --seed")
+        _check_seed(self.seed)
