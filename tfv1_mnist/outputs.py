@@ -9,6 +9,7 @@ non-finite floats are written as ``null``.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import math
 import os
@@ -80,8 +81,6 @@ def to_jsonable(obj: Any) -> Any:
 
     Non-finite floats become ``None`` (JSON ``null``).
     """
-    import dataclasses
-
     if isinstance(obj, float):
         return obj if math.isfinite(obj) else None
     if obj is None or isinstance(obj, (bool, int, str)):
