@@ -20,6 +20,10 @@ _SUBMODULES = (
     "compare",
     "config",
     "datasets",
+    "determinism",
+    "errors",
+    "fetch",
+    "imaging",
     "input_data",
     "keras_reference",
     "legacy",
@@ -29,6 +33,7 @@ _SUBMODULES = (
     "report",
     "softmax_v1",
     "softmax_v2",
+    "summaries",
     "testing",
 )
 
