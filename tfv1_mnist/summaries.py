@@ -60,9 +60,11 @@ class ScalarWriter:
         self._write(event_pb2.Event(wall_time=time.time(), step=int(step), summary=summary))
 
     def flush(self) -> None:
+        """Writes buffered events to the file."""
         self._writer.flush()
 
     def close(self) -> None:
+        """Flushes and closes the event file; the writer cannot be used afterwards."""
         self._writer.close()
 
     def __enter__(self) -> "ScalarWriter":

@@ -125,7 +125,7 @@ def _model_figures(out: pathlib.Path, title: str, proba, data, worst: int) -> di
     conf = np.nan_to_num(proba[idx, pred[idx]], nan=0.0)
     plots.plot_worst_digits(data.x_test[idx], data.y_test[idx], pred[idx], conf, figs["worst"],
                             data.class_names, title=f"{title}: worst-classified test digits")
-    return {k: v for k, v in figs.items()} | {"confusion_matrix": cm}
+    return {**figs, "confusion_matrix": cm}
 
 
 def _softmax_run(name: str, title: str, loss: str, data, out: pathlib.Path, plan: Plan, seed: int,
