@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import types
+
 import numpy as np
 import pytest
 
@@ -73,3 +75,13 @@ def test_given_batches_are_followed(tiny):
         keras_reference.train(CNNConfig(epochs=2, seed=0), tiny, batches=order)
     with pytest.raises(ConfigError, match=r"batches\[0\] holds indices outside the training set"):
         keras_reference.train(cfg, tiny, batches=[np.array([0, 200])])
+
+
+def test_bad_data_raises_data_error(tiny_arrays):
+    from tfv1_mnist.errors import DataError
+
+    # datasets.Mnist refuses such arrays itself, so a duck-typed stand-in carries them.
+    data = types.SimpleNamespace(**dict(tiny_arrays, y_train=tiny_arrays["y_train"][:-1]),
+                                 name="short")
+    with pytest.raises(DataError, match="'short': images and labels differ in length"):
+        keras_reference.train(CNNConfig(epochs=1, seed=0), data)

@@ -304,16 +304,18 @@ def train_and_evaluate(config: CNNConfig, data, *, initial_weights: Sequence[np.
       before each update, which is what Keras' ``fit`` logs), ``val_loss``,
       ``val_accuracy`` and ``epoch_seconds`` (training only), plus
       ``step_loss`` (every step's batch loss before its update).
+
+    Raises:
+      DataError: the arrays have the wrong shapes (``cnn_v2.check_data``).
+      ConfigError: ``batches`` is too short or holds a bad epoch order
+        (``cnn_v2.check_batches``), or ``initial_weights`` has the wrong shapes.
     """
     tf = _tf()
     from tfv1_mnist import cnn_v2
 
-    if batches is not None and len(batches) < config.epochs:
-        raise ConfigError(f"batches has {len(batches)} epochs, config.epochs is {config.epochs}")
-    x_train, y_train = data.x_train, data.y_train
+    x_train, y_train, x_test, y_test = cnn_v2.check_data(data)
     n = x_train.shape[0]
-    if batches is not None:
-        batches = [cnn_v2.check_epoch_order(batches[e], n, e) for e in range(config.epochs)]
+    batches = cnn_v2.check_batches(batches, n, config.epochs)
     history: dict[str, list] = {k: [] for k in cnn_v2.HISTORY_KEYS}
     with tf.Graph().as_default() as graph:
         if config.seed is not None:
@@ -357,7 +359,7 @@ def train_and_evaluate(config: CNNConfig, data, *, initial_weights: Sequence[np.
                 history["epoch_seconds"].append(time.perf_counter() - start)
                 history["loss"].append(loss_total / order.size)
                 history["accuracy"].append(correct_total / order.size)
-                val = do_eval(sess, loss_sum, correct, images_pl, labels_pl, data.x_test, data.y_test,
+                val = do_eval(sess, loss_sum, correct, images_pl, labels_pl, x_test, y_test,
                               eval_batch_size)
                 history["val_loss"].append(val["loss"])
                 history["val_accuracy"].append(val["accuracy"])

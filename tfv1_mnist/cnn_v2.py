@@ -46,7 +46,8 @@ __all__ = [
     "TRAIN_FLOPS_PER_EXAMPLE",
     "initial_weights",
     "epoch_indices",
-    "check_epoch_order",
+    "check_data",
+    "check_batches",
     "scale_images",
     "make_dataset",
     "train_step",
@@ -142,28 +143,39 @@ def epoch_indices(num_examples: int, seed: int, epoch: int) -> np.ndarray:
     return rng.permutation(int(num_examples)).astype(np.int64)
 
 
-def check_epoch_order(order, num_examples: int, epoch: int) -> np.ndarray:
-    """Checks one epoch's given training order (``batches[epoch]``).
+def check_batches(batches, num_examples: int, epochs: int) -> list[np.ndarray] | None:
+    """Checks given training orders, one per epoch, before any epoch trains.
+
+    Used by ``cnn_v1``, ``cnn_v2`` and ``keras_reference`` alike.
 
     Args:
-      order: int [M] row indices into the training set, M >= 1.
+      batches: a sequence of int [M] row indices into the training set, at
+        least ``epochs`` of them, each non-empty; or None.
       num_examples: training set size N.
-      epoch: 0-based epoch number, for the message.
+      epochs: how many epochs will train.
 
     Returns:
-      ``order`` as int64 [M].
+      The first ``epochs`` orders as int64 [M] arrays, or None for None.
 
     Raises:
-      ConfigError: ``order`` is not a non-empty 1-D array of indices in [0, N).
+      ConfigError: too few orders, or one that is not a non-empty 1-D array of
+        indices in [0, N).
     """
-    order = np.asarray(order, dtype=np.int64)
-    if order.ndim != 1 or order.size == 0:
-        raise ConfigError(
-            f"batches[{epoch}] must be a non-empty 1-D index array, got shape {order.shape}")
-    if order.min() < 0 or order.max() >= num_examples:
-        raise ConfigError(
-            f"batches[{epoch}] holds indices outside the training set (0..{num_examples - 1})")
-    return order
+    if batches is None:
+        return None
+    if len(batches) < epochs:
+        raise ConfigError(f"batches holds {len(batches)} epochs but config.epochs is {epochs}")
+    orders = []
+    for epoch in range(epochs):
+        order = np.asarray(batches[epoch], dtype=np.int64)
+        if order.ndim != 1 or order.size == 0:
+            raise ConfigError(
+                f"batches[{epoch}] must be a non-empty 1-D index array, got shape {order.shape}")
+        if order.min() < 0 or order.max() >= num_examples:
+            raise ConfigError(
+                f"batches[{epoch}] holds indices outside the training set (0..{num_examples - 1})")
+        orders.append(order)
+    return orders
 
 
 def scale_images(images: tf.Tensor, normalize: bool) -> tf.Tensor:
@@ -429,6 +441,34 @@ def _eval_batch(model: CNN, images: tf.Tensor, labels: tf.Tensor):
     return tf.reduce_sum(losses), correct
 
 
+def check_data(data) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Checks a data set's arrays before training on it.
+
+    Used by ``cnn_v1``, ``cnn_v2`` and ``keras_reference`` alike.
+
+    Args:
+      data: a ``datasets.Mnist`` (or anything with its ``x_train``, ``y_train``,
+        ``x_test``, ``y_test``).
+
+    Returns:
+      ``(x_train [N,28,28], y_train [N], x_test [M,28,28], y_test [M])`` as
+      numpy arrays of the dtypes given (uint8 for MNIST).
+
+    Raises:
+      DataError: images not [N,28,28(,1)], labels and images of different
+        lengths, or an empty training set.
+    """
+    x_train = _check_images(data.x_train, "x_train")
+    x_test = _check_images(data.x_test, "x_test")
+    y_train, y_test = np.asarray(data.y_train), np.asarray(data.y_test)
+    if len(x_train) != len(y_train) or len(x_test) != len(y_test) or len(x_train) == 0:
+        raise DataError(
+            f"data set {getattr(data, 'name', '?')!r}: images and labels differ in length "
+            f"or the training set is empty ({len(x_train)}/{len(y_train)}, "
+            f"{len(x_test)}/{len(y_test)})")
+    return x_train, y_train, x_test, y_test
+
+
 def _check_images(x: np.ndarray, what: str) -> np.ndarray:
     x = np.asarray(x)
     if x.ndim == 4 and x.shape[-1] == 1:
@@ -556,25 +596,16 @@ def train_and_evaluate(
 
     Raises:
       ConfigError: ``batches`` is too short or holds a bad epoch order
-        (``check_epoch_order``), or ``resume`` meets a checkpoint
+        (``check_batches``), or ``resume`` meets a checkpoint
         written with other settings.
       DataError: the arrays have the wrong shapes.
     """
     import keras
     from keras.src.utils import io_utils
 
-    x_train = _check_images(data.x_train, "x_train")
-    x_test = _check_images(data.x_test, "x_test")
-    y_train, y_test = np.asarray(data.y_train), np.asarray(data.y_test)
-    if len(x_train) != len(y_train) or len(x_test) != len(y_test) or len(x_train) == 0:
-        raise DataError(
-            f"data set {getattr(data, 'name', '?')!r}: images and labels differ in length "
-            f"or the training set is empty ({len(x_train)}/{len(y_train)}, "
-            f"{len(x_test)}/{len(y_test)})")
-    if batches is not None and len(batches) < config.epochs:
-        raise ConfigError(f"batches holds {len(batches)} epochs but config.epochs is {config.epochs}")
-    if batches is not None:  # checked before any epoch trains or checkpoints
-        batches = [check_epoch_order(batches[e], len(x_train), e) for e in range(config.epochs)]
+    x_train, y_train, x_test, y_test = check_data(data)
+    # Checked before any epoch trains or checkpoints.
+    batches = check_batches(batches, len(x_train), config.epochs)
 
     ckpt_dir = pathlib.Path(workdir) / "checkpoints" if workdir is not None else None
     latest = tf.train.latest_checkpoint(str(ckpt_dir)) if resume and ckpt_dir is not None else None

@@ -32,7 +32,6 @@ import numpy as np
 import tensorflow as tf
 
 from tfv1_mnist.config import CNNConfig
-from tfv1_mnist.errors import ConfigError
 
 __all__ = ["build_model", "prepare_images", "train"]
 
@@ -129,23 +128,25 @@ def train(config: CNNConfig, data: Any, *, initial_weights: Sequence[np.ndarray]
       ``(model, history)``: history has lists ``loss``, ``accuracy``,
       ``val_loss``, ``val_accuracy``, ``epoch_seconds`` (one per epoch, training
       and validation as ``fit`` times them) and ``step_loss`` (one per step).
+
+    Raises:
+      DataError: the arrays have the wrong shapes (``cnn_v2.check_data``).
+      ConfigError: ``batches`` is too short or holds a bad epoch order
+        (``cnn_v2.check_batches``).
     """
     from tfv1_mnist import cnn_v2
 
-    if batches is not None and len(batches) < config.epochs:
-        raise ConfigError(f"batches holds {len(batches)} epochs but config.epochs is {config.epochs}")
-    if batches is not None:
-        n = len(data.x_train)
-        batches = [cnn_v2.check_epoch_order(batches[e], n, e) for e in range(config.epochs)]
+    x_train, y_train, x_test, y_test = cnn_v2.check_data(data)
+    batches = cnn_v2.check_batches(batches, len(x_train), config.epochs)
     seed = config.seed if config.seed is not None else cnn_v2._draw_run_seed()  # noqa: SLF001
     recorded = _RecordedLoss()
     model = build_model(config.learning_rate, loss=recorded)
     model.set_weights(list(initial_weights) if initial_weights is not None
                       else cnn_v2.initial_weights(seed))
-    x_train = prepare_images(data.x_train, config.normalize)
-    x_test = prepare_images(data.x_test, config.normalize)
-    y_train = np.asarray(data.y_train).astype(np.int64)
-    y_test = np.asarray(data.y_test).astype(np.int64)
+    x_train = prepare_images(x_train, config.normalize)
+    x_test = prepare_images(x_test, config.normalize)
+    y_train = y_train.astype(np.int64)
+    y_test = y_test.astype(np.int64)
     # Uploaded once; each epoch's dataset gathers its batches from these.
     x_train_t, y_train_t = tf.constant(x_train), tf.constant(y_train)
     history: dict[str, list] = {k: [] for k in cnn_v2.HISTORY_KEYS}
