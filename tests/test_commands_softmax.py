@@ -100,6 +100,18 @@ def test_stop_on_nan_exits_1(tiny_npz, tmp_path, capsys):
     assert not (tmp_path / "stop" / "metrics.json").exists()
 
 
+def test_a_failed_run_leaves_the_previous_runs_outputs(tiny_npz, tmp_path, capsys):
+    out = tmp_path / "out"
+    common = ["--data", tiny_npz, "--steps", 10, "--batch-size", 20, "--seed", 3, "--out", out]
+    assert _run(capsys, *common)[0] == 0
+    before = {p.name: p.read_bytes() for p in (out / "tensorboard").iterdir()}
+    assert _run(capsys, *common, "--learning-rate", 100, "--stop-on-nan")[0] == cli.EXIT_FAILURE
+    assert {p.name: p.read_bytes() for p in (out / "tensorboard").iterdir()} == before
+    assert _run(capsys, *common)[0] == 0  # a good run replaces the events
+    after = list((out / "tensorboard").iterdir())
+    assert len(after) == 1 and after[0].name not in before
+
+
 @pytest.mark.parametrize("flags,message", [
     (["--steps", "0"], "steps must be > 0"),
     (["--learning-rate", "-1"], "--learning-rate"),

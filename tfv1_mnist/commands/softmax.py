@@ -112,13 +112,17 @@ def run_softmax(args: argparse.Namespace) -> int:
             f"({ds.train.num_examples} examples after the validation split): pass a smaller one")
     out = pathlib.Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    _clear_events(out / "tensorboard")
+    # A previous run's event files go once this run has written its own, so a
+    # run that fails leaves the folder as it was.
+    old_events = _event_files(out / "tensorboard")
     print_weights = bool(args.print_weights) or getattr(args, "verbose", 0) > 0
     progress = not getattr(args, "quiet", False) and not print_weights
     _log.info("training the softmax regression (%s) on %s (%d training examples) into %s",
               args.impl, mnist.name, ds.train.num_examples, out)
     result = impl.train(config, ds, workdir=out, progress=progress,
                         step_callback=_print_weights if print_weights else None)
+    for path in old_events:
+        path.unlink(missing_ok=True)
     metrics = {
         "impl": args.impl,
         "test_accuracy": result.test_accuracy,
@@ -141,8 +145,7 @@ def run_softmax(args: argparse.Namespace) -> int:
     return 0
 
 
-def _clear_events(folder: pathlib.Path) -> None:
-    """Removes a previous run's event files, so TensorBoard shows this run's only."""
-    if folder.is_dir():
-        for path in folder.glob("events.out.tfevents.*"):
-            path.unlink()
+def _event_files(folder: pathlib.Path) -> list[pathlib.Path]:
+    """The TensorBoard event files in ``folder``; removed after training, so
+    TensorBoard shows the latest run's only."""
+    return sorted(folder.glob("events.out.tfevents.*")) if folder.is_dir() else []
