@@ -46,6 +46,7 @@ __all__ = [
     "TRAIN_FLOPS_PER_EXAMPLE",
     "initial_weights",
     "epoch_indices",
+    "draw_run_seed",
     "check_data",
     "check_batches",
     "scale_images",
@@ -553,7 +554,8 @@ def _config_fingerprint(config: CNNConfig, run_seed: int) -> dict:
     return d
 
 
-def _draw_run_seed() -> int:
+def draw_run_seed() -> int:
+    """A fresh seed in [0, 2**31) for an unseeded run (``cnn_v2``, ``keras_reference``)."""
     return int(np.random.SeedSequence().entropy % (2**31))
 
 
@@ -616,7 +618,7 @@ def train_and_evaluate(
     if latest is not None:
         run_seed = _check_resumable(latest, config)
     else:
-        run_seed = config.seed if config.seed is not None else _draw_run_seed()
+        run_seed = config.seed if config.seed is not None else draw_run_seed()
         if ckpt_dir is not None and ckpt_dir.exists():
             _log.info("removing old checkpoints in %s (pass --resume to continue them)", ckpt_dir)
             shutil.rmtree(ckpt_dir)

@@ -138,7 +138,7 @@ def train(config: CNNConfig, data: Any, *, initial_weights: Sequence[np.ndarray]
 
     x_train, y_train, x_test, y_test = cnn_v2.check_data(data)
     batches = cnn_v2.check_batches(batches, len(x_train), config.epochs)
-    seed = config.seed if config.seed is not None else cnn_v2._draw_run_seed()  # noqa: SLF001
+    seed = config.seed if config.seed is not None else cnn_v2.draw_run_seed()
     recorded = _RecordedLoss()
     model = build_model(config.learning_rate, loss=recorded)
     model.set_weights(list(initial_weights) if initial_weights is not None
