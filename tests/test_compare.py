@@ -201,3 +201,17 @@ def test_unknown_cnn_implementation_is_rejected_before_training(monkeypatch, sam
 def test_max_abs_diff_rejects_a_missing_array():
     with pytest.raises(ValueError, match="2 arrays with 1"):
         compare.max_abs_diff([np.zeros(2), np.zeros(1)], [np.zeros(2)])
+
+
+def test_run_isolated_kills_a_silent_child_that_overruns_its_timeout(tiny_arrays, tmp_path, monkeypatch):
+    import subprocess
+    import sys
+
+    silent = tmp_path / "silent-python"  # prints nothing for 5 s, then marks that it ran to its end
+    silent.write_text(f"#!{sys.executable}\nimport sys, time\ntime.sleep(5)\nopen(sys.argv[0] + '.done', 'w').close()\n")
+    silent.chmod(0o755)
+    monkeypatch.setattr(sys, "executable", str(silent))
+    data = datasets.Mnist(**tiny_arrays, name="tiny", path="", sha256="")
+    with pytest.raises(subprocess.TimeoutExpired):
+        compare.run_isolated(data, timeout=0.5, model="softmax")
+    assert not (tmp_path / "silent-python.done").exists(), "the child ran to its end instead of being killed"

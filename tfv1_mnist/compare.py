@@ -32,6 +32,7 @@ import re
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from typing import Any, Mapping, Sequence
 
@@ -471,6 +472,7 @@ def run_isolated(data, *, onednn: bool = False, timeout: float | None = None, **
 
     Raises:
       Tfv1MnistError: the child failed; the message holds the end of its stderr.
+      subprocess.TimeoutExpired: the child ran longer than ``timeout`` and was killed.
     """
     with tempfile.TemporaryDirectory(prefix="tfv1-compare-") as tmp:
         tmp = pathlib.Path(tmp)
@@ -485,24 +487,30 @@ def run_isolated(data, *, onednn: bool = False, timeout: float | None = None, **
                str(tmp / "result.json")]
         _log.info("comparing in a child process (TF_ENABLE_ONEDNN_OPTS=%s)", env["TF_ENABLE_ONEDNN_OPTS"])
         tail: collections.deque[str] = collections.deque(maxlen=15)
-        deadline = None if timeout is None else time.monotonic() + timeout
         proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        # The timer kills the child even while it prints nothing; its stderr then ends.
+        timed_out = threading.Event()
+        timer = None if timeout is None else threading.Timer(timeout, lambda: (timed_out.set(), proc.kill()))
         try:
+            if timer is not None:
+                timer.start()
             # Relay the child's log lines as they come (its progress), keeping the last ones for errors.
             for line in proc.stderr:
                 line = line.rstrip("\n")
                 tail.append(line)
                 if line and not _TF_NOISE.match(line):
                     _log.info("%s", line)
-                if deadline is not None and time.monotonic() > deadline:
-                    raise subprocess.TimeoutExpired(cmd, timeout)
-            returncode = proc.wait(timeout=None if deadline is None else max(0.0, deadline - time.monotonic()))
-        except BaseException:  # Ctrl-C, a timeout: never leave the child running
+            returncode = proc.wait()
+        except BaseException:  # Ctrl-C: never leave the child running
             proc.kill()
             proc.wait()
             raise
         finally:
+            if timer is not None:
+                timer.cancel()
             proc.stderr.close()
+        if timed_out.is_set():
+            raise subprocess.TimeoutExpired(cmd, timeout)
         if returncode != 0:
             raise Tfv1MnistError(f"the comparison failed in its child process (exit {returncode}):\n"
                                  + "\n".join(tail))
