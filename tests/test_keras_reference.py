@@ -75,6 +75,8 @@ def test_given_batches_are_followed(tiny):
         keras_reference.train(CNNConfig(epochs=2, seed=0), tiny, batches=order)
     with pytest.raises(ConfigError, match=r"batches\[0\] holds indices outside the training set"):
         keras_reference.train(cfg, tiny, batches=[np.array([0, 200])])
+    with pytest.raises(ConfigError, match="Keras Sequential order"):
+        keras_reference.train(cfg, tiny, initial_weights=init[::-1], batches=order)
 
 
 def test_bad_data_raises_data_error(tiny_arrays):

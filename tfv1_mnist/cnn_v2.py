@@ -45,6 +45,7 @@ __all__ = [
     "NUM_PARAMS",
     "TRAIN_FLOPS_PER_EXAMPLE",
     "initial_weights",
+    "check_weights",
     "epoch_indices",
     "draw_run_seed",
     "check_data",
@@ -226,7 +227,7 @@ class CNN(tf.Module):
         self.normalize = bool(normalize)
         if weights is None:
             weights = initial_weights(seed)
-        _check_weights(weights)
+        check_weights(weights)
         ordered = []
         with self.name_scope:
             for layer, (kernel, bias) in zip(_LAYER_NAMES, zip(weights[0::2], weights[1::2])):
@@ -247,7 +248,7 @@ class CNN(tf.Module):
 
     def set_weights(self, weights: Sequence[np.ndarray]) -> None:
         """Assigns 8 arrays in Keras Sequential order (shapes ``WEIGHT_SHAPES``)."""
-        _check_weights(weights)
+        check_weights(weights)
         for v, w in zip(self.ordered_variables, weights):
             v.assign(np.asarray(w, np.float32))
 
@@ -272,7 +273,8 @@ class CNN(tf.Module):
         return tf.nn.bias_add(tf.matmul(x, w4), b4)                           # [N,10]
 
 
-def _check_weights(weights: Sequence[np.ndarray]) -> None:
+def check_weights(weights: Sequence[np.ndarray]) -> None:
+    """Raises ConfigError unless ``weights`` are 8 arrays of ``WEIGHT_SHAPES``, in order."""
     shapes = tuple(tuple(np.shape(w)) for w in weights)
     if shapes != WEIGHT_SHAPES:
         raise ConfigError(

@@ -132,7 +132,8 @@ def train(config: CNNConfig, data: Any, *, initial_weights: Sequence[np.ndarray]
     Raises:
       DataError: the arrays have the wrong shapes (``cnn_v2.check_data``).
       ConfigError: ``batches`` is too short or holds a bad epoch order
-        (``cnn_v2.check_batches``).
+        (``cnn_v2.check_batches``), or ``initial_weights`` are not
+        ``cnn_v2.WEIGHT_SHAPES``.
     """
     from tfv1_mnist import cnn_v2
 
@@ -141,6 +142,8 @@ def train(config: CNNConfig, data: Any, *, initial_weights: Sequence[np.ndarray]
     seed = config.seed if config.seed is not None else cnn_v2.draw_run_seed()
     recorded = _RecordedLoss()
     model = build_model(config.learning_rate, loss=recorded)
+    if initial_weights is not None:
+        cnn_v2.check_weights(initial_weights)
     model.set_weights(list(initial_weights) if initial_weights is not None
                       else cnn_v2.initial_weights(seed))
     x_train = prepare_images(x_train, config.normalize)
