@@ -215,3 +215,11 @@ def test_run_isolated_kills_a_silent_child_that_overruns_its_timeout(tiny_arrays
     with pytest.raises(subprocess.TimeoutExpired):
         compare.run_isolated(data, timeout=0.5, model="softmax")
     assert not (tmp_path / "silent-python.done").exists(), "the child ran to its end instead of being killed"
+
+
+def test_softmax_comparison_of_no_loss_is_a_config_error(tiny_arrays):
+    from tfv1_mnist.errors import ConfigError
+
+    data = datasets.Mnist(**tiny_arrays, name="tiny", path="", sha256="")
+    with pytest.raises(ConfigError, match="at least one loss"):
+        compare.compare_softmax(data, steps=5, batch_size=20, losses=())

@@ -228,6 +228,8 @@ def compare_softmax(data, *, steps: int = 1000, batch_size: int = 100, learning_
     from tfv1_mnist import batching, input_data, softmax_v1, softmax_v2
     from tfv1_mnist.config import SoftmaxConfig
 
+    if not losses:
+        raise ConfigError(f"compare_softmax needs at least one loss; choose from {', '.join(SoftmaxConfig.LOSSES)}")
     # A private RNG: passing seed= would reseed numpy's global RNG, as TF1 did.
     ds = input_data.from_mnist(data, one_hot=True, validation_size=seed_validation_size(data.num_train),
                                rng=np.random.RandomState(seed))
@@ -617,8 +619,7 @@ def explain(result: Mapping[str, Any]) -> list[dict]:
     out.append({
         "between": "environment",
         "source": "round-off",
-        "detail": f"oneDNN opts {env.get('onednn', '?')} (1 reorders float32 reductions), op determinism "
-                  f"{'on' if env.get('op_determinism') else 'off'}, TF32 {'on' if env.get('tf32') else 'off'}"
+        "detail": f"oneDNN opts {env.get('onednn', '?')} (1 reorders float32 reductions), {_switches(env)}"
                   " (GPU only); these change last bits, never formulas",
     })
     return out
@@ -632,6 +633,12 @@ def _softmax_variants(soft: Mapping[str, Any]):
 def _source(verdict_word: str) -> str:
     """``explain``'s source for a ``verdict`` word."""
     return {"different": "unexplained", "identical": "none"}.get(verdict_word, "round-off")
+
+
+def _switches(env: Mapping[str, Any]) -> str:
+    """``"op determinism on, TF32 off"`` from an ``environment()`` dict."""
+    on_off = {True: "on", False: "off"}
+    return f"op determinism {on_off[bool(env.get('op_determinism'))]}, TF32 {on_off[bool(env.get('tf32'))]}"
 
 
 def _fmt(x) -> str:
@@ -698,8 +705,7 @@ def to_markdown(result: Mapping[str, Any]) -> str:
     lines += ["| " + " | ".join(row) + " |" for row in rows]
     env = result.get("environment", {})
     lines += ["",
-              f"Environment: TF_ENABLE_ONEDNN_OPTS={env.get('onednn', '?')}, op determinism "
-              f"{'on' if env.get('op_determinism') else 'off'}, TF32 {'on' if env.get('tf32') else 'off'}, "
+              f"Environment: TF_ENABLE_ONEDNN_OPTS={env.get('onednn', '?')}, {_switches(env)}, "
               f"devices {', '.join(env.get('devices', [])) or '?'}.",
               "", "What the differences are:", ""]
     for d in result.get("differences", []):
