@@ -61,7 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
 def _configure_logging(verbose: int, quiet: bool) -> None:
     level = logging.WARNING if quiet else logging.DEBUG if verbose > 1 else logging.INFO
     logging.basicConfig(level=level, format="%(message)s", stream=sys.stderr)
-    logging.getLogger("tfv1_mnist").setLevel(level)
+    _log.setLevel(level)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 

@@ -8,7 +8,6 @@ the loss overlay figures.  The comparison runs in a child process with
 from __future__ import annotations
 
 import argparse
-import logging
 import os
 import time
 
@@ -16,8 +15,6 @@ from tfv1_mnist.commands import add_data_argument, add_out_argument, add_seed_ar
 
 __all__ = ["register", "run_compare", "add_compare_arguments", "comparison_kwargs", "run_kwargs", "command_line",
            "DEFAULT_STEPS", "DEFAULT_EPOCHS", "DEFAULT_CURVE_STEPS"]
-
-_log = logging.getLogger(__name__)
 
 DEFAULT_STEPS = 1000
 DEFAULT_EPOCHS = 2
