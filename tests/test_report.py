@@ -124,3 +124,11 @@ def test_report_write_leaves_nothing_when_a_figure_is_unreadable(tmp_path):
     with pytest.raises(FileNotFoundError):
         doc.write()
     assert sorted(p.name for p in tmp_path.iterdir()) == []
+
+
+def test_loss_overlay_names_a_missing_curve(tmp_path):
+    with pytest.raises(ValueError, match="no curve named 'v3'"):
+        plots.plot_loss_overlay({"v1": [1.0], "v2": [1.0]}, tmp_path / "o.png", reference="v3")
+    with pytest.raises(ValueError, match="no curve named 'v1 stable'"):
+        plots.plot_loss_overlay({"v1": [1.0], "v2": [1.0]}, tmp_path / "o.png", pairs=[("v2", "v1 stable")])
+    assert not (tmp_path / "o.png").exists()

@@ -119,16 +119,25 @@ def plot_loss_overlay(
       curves: name -> float [steps] losses (None/NaN/inf leave gaps).  Curves
         may differ in length; differences use the common prefix.
       path: where to write the figure.
-      reference: the name the differences are taken against (default: the first).
+      reference: the name the differences are taken against (default: the first);
+        ignored when ``pairs`` is given.
       pairs: ``(name, reference)`` pairs to difference instead, e.g. one pair per
         loss variant when the curves hold two models.
       title: the figure title.
       xlabel: label of the x axis (``step`` or ``epoch``).
+
+    Raises:
+      ValueError: no curves, or ``reference``/``pairs`` name a curve that is not given.
     """
     names = list(curves)
     if not names:
         raise ValueError("plot_loss_overlay needs at least one curve")
     reference = names[0] if reference is None else reference
+    if pairs is None:
+        pairs = [(name, reference) for name in names if name != reference]
+    unknown = sorted({name for pair in pairs for name in pair} - set(names))
+    if unknown:
+        raise ValueError(f"no curve named {', '.join(map(repr, unknown))}; the curves are {', '.join(names)}")
     ys = {name: _as_float_array(curves[name]) for name in names}
     fig, (ax, dax) = plt.subplots(1, 2, figsize=(12, 4))
     for name, y in ys.items():
@@ -139,8 +148,6 @@ def plot_loss_overlay(
     ax.set_title(title)
     ax.grid(alpha=0.3)
     ax.legend()
-    if pairs is None:
-        pairs = [(name, reference) for name in names if name != reference]
     notes = []
     for name, ref_name in pairs:
         y, ref = ys[name], ys[ref_name]
