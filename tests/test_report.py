@@ -17,6 +17,10 @@ def test_confusion_matrix_counts():
     assert m.dtype == np.int64 and m.sum() == 6
     with pytest.raises(ValueError, match="labels"):
         report.confusion_matrix([0, 1], [0])
+    with pytest.raises(ValueError, match=r"y_pred holds classes outside 0\.\.2 \(min -1, max 1\)"):
+        report.confusion_matrix([0, 1], [-1, 1], num_classes=3)
+    with pytest.raises(ValueError, match="y_true holds classes outside"):
+        report.confusion_matrix([0, 3], [0, 1], num_classes=3)
 
 
 def test_worst_examples_puts_confident_mistakes_first():

@@ -56,11 +56,19 @@ def confusion_matrix(y_true: np.ndarray, y_pred: np.ndarray, num_classes: int = 
 
     Returns:
       int64 [K, K]; row = true class, column = predicted class.
+
+    Raises:
+      ValueError: the two differ in length, or a class is outside ``0..K-1``
+        (a negative one would otherwise be counted from the end).
     """
     y_true = np.asarray(y_true, np.int64).ravel()
     y_pred = np.asarray(y_pred, np.int64).ravel()
     if y_true.shape != y_pred.shape:
         raise ValueError(f"y_true has {y_true.size} labels but y_pred has {y_pred.size}")
+    for name, y in (("y_true", y_true), ("y_pred", y_pred)):
+        if y.size and not (0 <= y.min() and y.max() < num_classes):
+            raise ValueError(f"{name} holds classes outside 0..{num_classes - 1} "
+                             f"(min {y.min()}, max {y.max()})")
     m = np.zeros((num_classes, num_classes), np.int64)
     np.add.at(m, (y_true, y_pred), 1)
     return m
