@@ -42,6 +42,7 @@ class EpochCursor:
 
     @property
     def num_examples(self) -> int:
+        """Size of the data set the cursor walks, ``>= 0``."""
         return self._n
 
     @property
