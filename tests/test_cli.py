@@ -86,3 +86,14 @@ def test_cli_doc_covers_every_command_and_flag():
             for flag in action.option_strings:
                 if flag.startswith("--") and flag != "--help":
                     assert f"`{flag}" in text or f"[{flag}" in text, f"docs/cli.md misses {name} {flag}"
+
+
+@pytest.mark.parametrize("command", ["softmax", "cnn", "compare", "reproduce"])
+def test_out_naming_a_file_is_a_usage_error(command, tmp_path, capsys):
+    not_a_folder = tmp_path / "results.txt"
+    not_a_folder.write_text("keep me")
+    with pytest.raises(SystemExit) as exc:
+        cli.main([command, "--out", str(not_a_folder)])
+    assert exc.value.code == cli.EXIT_USAGE
+    assert "is a file; give a folder" in capsys.readouterr().err
+    assert not_a_folder.read_text() == "keep me"

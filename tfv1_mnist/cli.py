@@ -79,7 +79,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"tfv1-mnist {args.command}: error: {err}", file=sys.stderr)
         return EXIT_FAILURE
     except KeyboardInterrupt:
-        print(f"tfv1-mnist {args.command}: interrupted; no partial output was kept", file=sys.stderr)
+        print(f"tfv1-mnist {args.command}: interrupted; files already written are complete, "
+              "none is half-written", file=sys.stderr)
         return EXIT_INTERRUPTED
 
 

@@ -7,6 +7,7 @@ Helpers shared by every command live here: the one way to name data
 from __future__ import annotations
 
 import argparse
+import os
 
 __all__ = ["add_data_argument", "add_out_argument", "add_seed_argument", "check_seed"]
 
@@ -22,9 +23,17 @@ def add_data_argument(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _output_folder(value: str) -> str:
+    """argparse type of ``--out``: refuses a path that exists and is not a folder."""
+    if os.path.exists(value) and not os.path.isdir(value):
+        raise argparse.ArgumentTypeError(f"{value} is a file; give a folder (it is created if missing)")
+    return value
+
+
 def add_out_argument(parser: argparse.ArgumentParser, default: str) -> None:
-    """Adds ``--out DIR``, the folder the command writes into."""
-    parser.add_argument("--out", metavar="DIR", default=default, help=f"output folder (default: {default})")
+    """Adds ``--out DIR``, the folder the command writes into (exit 2 if it names a file)."""
+    parser.add_argument("--out", metavar="DIR", default=default, type=_output_folder,
+                        help=f"output folder (default: {default})")
 
 
 def add_seed_argument(parser: argparse.ArgumentParser, default: int | None = None) -> None:
