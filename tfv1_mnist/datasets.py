@@ -911,7 +911,6 @@ def write_npz(
                 info.external_attr = 0o644 << 16
                 with zf.open(info, "w", force_zip64=True) as f:
                     np.lib.format.write_array(f, np.ascontiguousarray(arrays[key]), allow_pickle=False)
-        os.chmod(tmp, 0o644)  # a data file, not a secret (the temporary name is created 0600)
     return path
 
 
@@ -1135,7 +1134,6 @@ def write_idx(path: str | os.PathLike, array: np.ndarray) -> pathlib.Path:
         payload = gzip.compress(payload, compresslevel=6, mtime=0)
     with atomic_path(path) as tmp:
         tmp.write_bytes(payload)
-        os.chmod(tmp, 0o644)  # a data file, not a secret (the temporary name is created 0600)
     return path
 
 

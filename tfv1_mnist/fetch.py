@@ -15,7 +15,6 @@ local server).
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import http.client
 import logging
@@ -31,6 +30,7 @@ from typing import Mapping, Sequence
 
 from tfv1_mnist import datasets
 from tfv1_mnist.errors import ConfigError, FetchError
+from tfv1_mnist.outputs import atomic_path
 
 __all__ = ["fetch", "NPZ_URLS", "IDX_URLS", "SHA256", "NPZ_FILES", "IDX_FILE_NAMES", "DEFAULT_TIMEOUT", "MAX_TIMEOUT"]
 
@@ -157,22 +157,15 @@ def _manual_hint(folder: pathlib.Path, names: Sequence[str], sums: Mapping[str, 
 
 def _download(url: str, target: pathlib.Path, expected: str, *, timeout: float, progress: bool) -> None:
     """Streams ``url`` to a temporary file beside ``target``; renames it when the hash matches."""
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
-    tmp = pathlib.Path(tmp_name)
-    try:
-        with os.fdopen(fd, "wb") as out:
+    with atomic_path(target, suffix=".part") as tmp:
+        with open(tmp, "wb") as out:
             digest, size = _stream(url, out, timeout=timeout, progress=progress, label=target.name)
         if digest != expected:
             raise FetchError(
                 f"wrong sha256 {digest} ({size} bytes), expected {expected}; the download is corrupt "
                 "or not the file it should be"
             )
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, target)
-        _log.info("Downloaded %s (%d bytes, sha256 ok)", target, size)
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
+    _log.info("Downloaded %s (%d bytes, sha256 ok)", target, size)
 
 
 def _stream(url: str, out, *, timeout: float, progress: bool, label: str) -> tuple[str, int]:
