@@ -89,12 +89,10 @@ _TF_NOISE = re.compile(r"^([IWE]\d{4} |WARNING: All log messages before absl)")
 
 
 def seed_validation_size(num_train: int) -> int:
-    """TF1 ``read_data_sets``' validation split, scaled to the training set size.
+    """TF1 ``read_data_sets``' validation split, scaled (``batching.tf1_validation_size``)."""
+    from tfv1_mnist import batching
 
-    TF1 held out 5000 of MNIST's 60000 training images; a smaller set keeps that
-    ratio (333 of the embedded sample's 4000).
-    """
-    return min(5000, num_train * 5000 // 60000)
+    return batching.tf1_validation_size(num_train)
 
 
 def _floats(values) -> np.ndarray:
