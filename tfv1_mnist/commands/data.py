@@ -34,7 +34,7 @@ def register(subparsers) -> None:
         help="npz: Keras' mnist.npz (default); idx: the four gzipped IDX files TF1's input_data read",
     )
     p.add_argument("--timeout", type=float, default=30.0, metavar="S", help="seconds to wait for a server (default: 30)")
-    p.set_defaults(func=run_fetch)
+    p.set_defaults(func=run_fetch, tensorflow=False)
 
     p = subparsers.add_parser(
         "convert",
@@ -51,7 +51,7 @@ def register(subparsers) -> None:
         "--uncompressed", action="store_true",
         help="store npz members uncompressed (np.savez's format; Keras' mnist.npz is deflated)",
     )
-    p.set_defaults(func=run_convert)
+    p.set_defaults(func=run_convert, tensorflow=False)
 
 
 def run_fetch(args: argparse.Namespace) -> int:
