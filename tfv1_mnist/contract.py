@@ -224,6 +224,8 @@ class ModelSpec:
       variants: ``((label, {field: value}), ...)``: configs run side by side (the
         softmax's ``naive`` and ``stable`` losses); empty for one run.
       tolerance: a relative loss gap up to this still counts as amplified round-off.
+      curve_steps: how many leading steps' losses ``compare`` compares and keeps
+        by default; None for all of them.
       notes: ``((between, source, detail), ...)``: model-level explanations that
         ``compare`` adds as they are (differences by design between variants).
     """
@@ -236,6 +238,7 @@ class ModelSpec:
     reference: str = "v2"
     variants: tuple[tuple[str, Mapping[str, Any]], ...] = ()
     tolerance: float = 1e-5
+    curve_steps: int | None = None
     notes: tuple[tuple[str, str, str], ...] = ()
 
     def __post_init__(self):
