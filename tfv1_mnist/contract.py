@@ -259,5 +259,5 @@ class ModelSpec:
                               f"{type(self.config).__name__} has {', '.join(sorted(fields))}")
         base = dataclasses.replace(self.config, **overrides)
         if not self.variants:
-            return [("", base)]
+            return [("default", base)]
         return [(label, dataclasses.replace(base, **dict(changes))) for label, changes in self.variants]
