@@ -243,7 +243,7 @@ def _labels_to_uint8(y: np.ndarray, key: str, where: str) -> np.ndarray:
 
 def sample_path() -> pathlib.Path:
     """The embedded sample: 4000 train / 1000 test real MNIST digits (npz)."""
-    return pathlib.Path(__file__).resolve().parent / "_data" / "mnist_sample.npz"
+    return pathlib.Path(__file__).resolve().parents[1] / "_data" / "mnist_sample.npz"
 
 
 def cache_dir() -> pathlib.Path:
