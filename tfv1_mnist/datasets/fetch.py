@@ -28,7 +28,7 @@ import urllib.error
 import urllib.request
 from typing import Mapping, Sequence
 
-from tfv1_mnist import datasets
+from tfv1_mnist.datasets import cache, records
 from tfv1_mnist.errors import ConfigError, FetchError
 from tfv1_mnist.outputs import atomic_path
 
@@ -44,11 +44,11 @@ IDX_URLS: tuple[str, ...] = (
     "https://ossci-datasets.s3.amazonaws.com/mnist/",
 )
 NPZ_FILES: tuple[str, ...] = ("mnist.npz",)
-IDX_FILE_NAMES: tuple[str, ...] = tuple(datasets.IDX_FILES.values())
+IDX_FILE_NAMES: tuple[str, ...] = tuple(records.IDX_FILES.values())
 #: sha256 of every file `fetch` downloads.
 SHA256: dict[str, str] = {
-    "mnist.npz": datasets.MNIST_NPZ_SHA256,
-    **{datasets.IDX_FILES[k]: v for k, v in datasets.MNIST_IDX_SHA256.items()},
+    "mnist.npz": records.MNIST_NPZ_SHA256,
+    **{records.IDX_FILES[k]: v for k, v in records.MNIST_IDX_SHA256.items()},
 }
 #: Seconds to wait for a server to answer (or a read to progress).
 DEFAULT_TIMEOUT = 30.0
@@ -95,7 +95,7 @@ def fetch(
         raise ValueError(f"fmt must be 'npz' or 'idx', got {fmt!r}")
     if not 0 < timeout <= MAX_TIMEOUT:
         raise ConfigError(f"--timeout must be positive and at most {MAX_TIMEOUT:g} seconds, got {timeout}")
-    folder = pathlib.Path(dest).expanduser() if dest is not None else datasets.cache_dir()
+    folder = pathlib.Path(dest).expanduser() if dest is not None else cache.cache_dir()
     names = NPZ_FILES if fmt == "npz" else IDX_FILE_NAMES
     sources = tuple(urls) if urls is not None else (NPZ_URLS if fmt == "npz" else IDX_URLS)
     sums = dict(SHA256 if checksums is None else checksums)
@@ -110,7 +110,7 @@ def fetch(
         expected = sums[name]
         if target.exists() and not target.is_file():
             raise FetchError(f"{target}: is a folder (or not a regular file); move it away or pass --dest DIR")
-        if target.is_file() and datasets.file_sha256(target) == expected:
+        if target.is_file() and records.file_sha256(target) == expected:
             _log.info("%s is already there with the right sha256", target)
             continue
         if target.exists():
@@ -149,8 +149,8 @@ def _manual_hint(folder: pathlib.Path, names: Sequence[str], sums: Mapping[str, 
     return (
         f"Without internet: on a machine that has it, download\n{listing}\n"
         f"and copy {'it' if len(names) == 1 else 'them'}, keeping the file name{'s' if len(names) > 1 else ''}, "
-        f"into {folder}. (The cache folder, where commands look for data, is {datasets.cache_dir()}: "
-        f"~/.cache/tfv1_mnist unless ${datasets.CACHE_ENV} names another.) "
+        f"into {folder}. (The cache folder, where commands look for data, is {cache.cache_dir()}: "
+        f"~/.cache/tfv1_mnist unless ${cache.CACHE_ENV} names another.) "
         "Or use --data sample for the embedded sample."
     )
 
