@@ -152,13 +152,10 @@ def test_npz_corrupt_data_fails_the_crc(tmp_path, tiny, compress):
     assert str(path) in str(err.value)
 
 
-@pytest.mark.parametrize("cores", [1, 2])
 @pytest.mark.parametrize("key", ["x_train", "y_train", "y_test"])
-def test_npz_corrupt_deflated_member_names_it_and_leaves_no_thread(tmp_path, tiny, key, cores, monkeypatch):
+def test_npz_corrupt_deflated_member_names_it_and_leaves_no_thread(tmp_path, tiny, key):
     import threading
 
-    monkeypatch.setattr(npz, "_cores", lambda: cores)  # with one core, no second thread
-    monkeypatch.setattr(npz, "_INFLATE_STEP", 1000)  # many pieces, as in a full-size file
     path = datasets.write_npz(tmp_path / "d.npz", **tiny.arrays(), compress=True)
     data = bytearray(path.read_bytes())
     with zipfile.ZipFile(path) as zf:
@@ -196,10 +193,9 @@ def _zip_with_sizes(path, members: dict[str, bytes], claimed: dict[str, int]) ->
     path.write_bytes(bytes(data))
 
 
-def test_npz_member_inflating_past_its_recorded_size_is_cut_short(tmp_path, tiny, monkeypatch):
+def test_npz_member_inflating_past_its_recorded_size_is_cut_short(tmp_path, tiny):
     import tracemalloc
 
-    monkeypatch.setattr(npz, "_INFLATE_STEP", 4096)
     # x_train's header and recorded size say 200 images; its deflate stream holds 60000 (47 MB of zeros).
     members = {}
     for key, arr in tiny.arrays().items():
@@ -221,59 +217,31 @@ def test_npz_member_inflating_past_its_recorded_size_is_cut_short(tmp_path, tiny
     assert peak < 8 * recorded, peak  # never the 47 MB the stream holds
 
 
-@pytest.mark.parametrize("cores", [1, 2])
-@pytest.mark.parametrize("compress", [True, False])
-def test_npz_image_sink_gets_every_value_once_in_order(tmp_path, tiny, compress, cores, monkeypatch):
-    monkeypatch.setattr(npz, "_cores", lambda: cores)
-    monkeypatch.setattr(npz, "_INFLATE_STEP", 1000)
-    monkeypatch.setattr(npz, "_STORED_STEP", 5000)
-    path = datasets.write_npz(tmp_path / "d.npz", **tiny.arrays(), compress=compress)
-    calls = []
-
-    def sink(key, shape, start, block):
-        assert block.dtype == np.uint8 and block.ndim == 1
-        calls.append((key, shape, start, block.copy()))
-
-    back = datasets.read_npz(path, image_sink=sink)
-    _assert_same(tiny, back)
-    for key in ("x_train", "x_test"):
-        mine = [c for c in calls if c[0] == key]
-        assert len(mine) > 3  # pieces, not one block
-        assert {c[1] for c in mine} == {getattr(tiny, key).shape}
-        starts = [c[2] for c in mine]
-        assert starts == sorted(starts) and starts[0] == 0
-        np.testing.assert_array_equal(np.concatenate([c[3] for c in mine]), getattr(tiny, key).ravel())
-    assert {c[0] for c in calls} == {"x_train", "x_test"}
-
-
-def test_npz_image_sink_skips_fortran_order_and_flat_images_arrive_as_28x28(tmp_path, tiny):
+def test_npz_fortran_order_and_flat_images_arrive_as_28x28(tmp_path, tiny):
     path = tmp_path / "f.npz"
     np.savez_compressed(path, x_train=np.asfortranarray(tiny.x_train), y_train=tiny.y_train,
                         x_test=tiny.x_test.reshape(-1, 784), y_test=tiny.y_test)
-    calls = []
-    back = datasets.read_npz(path, image_sink=lambda *args: calls.append(args))
+    back = datasets.read_npz(path)
     _assert_same(tiny, back)
-    assert {c[0] for c in calls} == {"x_test"} and calls[0][1] == (50, 28, 28)
+    assert back.x_test.shape == (50, 28, 28)
 
 
 @pytest.mark.parametrize("compress", [True, False])
-def test_npz_keep_images_false_keeps_only_what_the_sink_made(tmp_path, tiny, compress):
+def test_npz_record_holds_real_read_only_arrays(tmp_path, tiny, compress):
     path = tmp_path / "d.npz"
     np.savez_compressed(path, x_train=np.asfortranarray(tiny.x_train), y_train=tiny.y_train,
                         x_test=tiny.x_test, y_test=tiny.y_test)
     if not compress:
         np.savez(path, **{k: v for k, v in np.load(path).items()})
-    got = {}
-    back = datasets.read_npz(path, checksum=False, image_sink=lambda key, *a: got.setdefault(key, a), keep_images=False)
-    assert set(got) == {"x_test"}  # Fortran-order x_train is not passed, so it is kept
-    np.testing.assert_array_equal(back.x_train, tiny.x_train)
-    np.testing.assert_array_equal(back.y_test, tiny.y_test)
-    assert back.x_test.shape == (50, 28, 28) and back.x_test.dtype == np.uint8
-    assert back.x_test.strides == (0, 0, 0) and not back.x_test.any()  # a stand-in
-    with pytest.raises(ValueError):
-        back.x_test[0, 0, 0] = 1
-    with pytest.raises(ValueError, match="checksum=False"):
-        datasets.read_npz(path, image_sink=lambda *a: None, keep_images=False)
+    back = datasets.read_npz(path, checksum=False)
+    for key in datasets.NPZ_KEYS:
+        arr = getattr(back, key)
+        np.testing.assert_array_equal(arr, getattr(tiny, key))
+        assert 0 not in arr.strides  # data, not a broadcast stand-in
+        with pytest.raises(ValueError):
+            arr[0] = 1
+    with pytest.raises(TypeError):
+        datasets.read_npz(path, checksum=False, keep_images=False)  # no record of stand-ins
 
 
 def test_npz_checksum_and_fingerprint_agree_with_hashlib(tmp_path, tiny, monkeypatch):

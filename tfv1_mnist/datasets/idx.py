@@ -11,6 +11,7 @@ Arrays returned are read-only views of the decompressed bytes (copy-free).
 
 from __future__ import annotations
 
+import concurrent.futures
 import gzip
 import hashlib
 import os
@@ -18,7 +19,7 @@ import pathlib
 import struct
 import threading
 import zlib
-from typing import BinaryIO
+from typing import BinaryIO, Callable
 
 import numpy as np
 
@@ -338,8 +339,16 @@ def find_idx_files(folder: str | os.PathLike, *, missing_ok: bool = False) -> di
     return found
 
 
-def read_idx_folder(folder: str | os.PathLike, *, checksum: bool = True) -> Mnist:
+def read_idx_folder(
+    folder: str | os.PathLike,
+    *,
+    checksum: bool = True,
+    on_file: Callable[[str], object] | None = None,
+) -> Mnist:
     """Reads a folder holding the four standard IDX files.
+
+    The test files are read on a second thread while the training files are
+    read on this one (inflating releases the GIL).
 
     Args:
       folder: the folder (see `find_idx_files` for the names accepted).
@@ -347,6 +356,9 @@ def read_idx_folder(folder: str | os.PathLike, *, checksum: bool = True) -> Mnis
         Fashion-MNIST by their files' checksums or, failing that, by their test
         set (`data_fingerprint`).  False skips hashing; the name is then the
         folder's name.
+      on_file: called with each file's path (``folder`` joined with the file
+        name, as messages name it), for the four files in `IDX_FILES`' order,
+        before any is read; e.g. TF1's ``Extracting <path>`` lines.
 
     Returns:
       An `Mnist` named "mnist", "fashion-mnist" (with its class names), or the
@@ -355,29 +367,37 @@ def read_idx_folder(folder: str | os.PathLike, *, checksum: bool = True) -> Mnis
     Raises:
       DataError: a file is missing or bad, or image and label counts disagree.
     """
-    folder = pathlib.Path(folder)
     files = find_idx_files(folder)
     assert files is not None
-    arrays: dict[str, np.ndarray] = {}
+    shown = {key: os.path.join(os.fspath(folder), path.name) for key, path in files.items()}
+    if on_file is not None:
+        for key in IDX_FILES:
+            on_file(shown[key])
     sums: dict[str, str] = {}
-    for key, path in files.items():
-        where = str(path)
-        data = _read_source(path, where)
+
+    def read(key: str) -> np.ndarray:
+        data = _read_source(files[key], shown[key])
         hasher = _HashBytes(data) if checksum else None
-        arrays[key] = _parse_idx(data, where, "images" if key.startswith("x") else "labels")
+        array = _parse_idx(data, shown[key], "images" if key.startswith("x") else "labels")
         if hasher is not None:
             sums[key] = hasher.result()
+        return array
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        test = {key: pool.submit(read, key) for key in ("x_test", "y_test")}
+        arrays = {key: read(key) for key in ("x_train", "y_train")}
+        arrays.update((key, future.result()) for key, future in test.items())
     for split in ("train", "test"):
         x, y = arrays[f"x_{split}"], arrays[f"y_{split}"]
         if x.shape[0] != y.shape[0]:
             raise DataError(
-                f"{files[f'x_{split}']} holds {x.shape[0]} images but {files[f'y_{split}']} holds "
+                f"{shown[f'x_{split}']} holds {x.shape[0]} images but {shown[f'y_{split}']} holds "
                 f"{y.shape[0]} labels; the counts must agree (are the files from different data sets?)"
             )
         if x.shape[1:] != (28, 28):
-            raise DataError(f"{files[f'x_{split}']}: images are {x.shape[1]}x{x.shape[2]}, expected 28x28")
-        labels_to_uint8(y, "labels", str(files[f"y_{split}"]))
-    name, class_names, sha = folder.resolve().name or "idx", MNIST_CLASS_NAMES, ""
+            raise DataError(f"{shown[f'x_{split}']}: images are {x.shape[1]}x{x.shape[2]}, expected 28x28")
+        labels_to_uint8(y, "labels", shown[f"y_{split}"])
+    name, class_names, sha = pathlib.Path(folder).resolve().name or "idx", MNIST_CLASS_NAMES, ""
     if checksum:
         sha = idx_folder_sha256(sums[k] for k in IDX_FILES)
         if sums == records.MNIST_IDX_SHA256:
@@ -388,7 +408,7 @@ def read_idx_folder(folder: str | os.PathLike, *, checksum: bool = True) -> Mnis
             known = identify(data_fingerprint(arrays["x_test"], arrays["y_test"]))
             if known is not None:
                 name, class_names = known, CLASS_NAMES[known]
-    return Mnist(**arrays, name=name, path=str(folder), sha256=sha, class_names=class_names)
+    return Mnist(**arrays, name=name, path=os.fspath(folder), sha256=sha, class_names=class_names)
 
 
 def write_idx_folder(folder: str | os.PathLike, mnist: Mnist) -> pathlib.Path:

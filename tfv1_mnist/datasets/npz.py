@@ -1,24 +1,28 @@
 """Keras-layout ``.npz`` files to arrays and back (``x_train``, ``y_train``, ``x_test``, ``y_test``).
 
-Pattern: a reader that never trusts a file.  Pickling is never enabled and
-object arrays are refused; every member is checked against its zip entry
-(size, CRC-32) and its ``.npy`` header before its data is read, and inflated
-no further than the entry records.  Anything wrong raises
-`tfv1_mnist.errors.DataError` naming the file and saying what to do.
+Pattern: check everything, then let numpy read.  The zip directory and each
+member's ``.npy`` header are read first, and checked against each other
+*before* any array is allocated: dtype (object arrays refused: pickling is
+never enabled), shape, the size the header implies against the size the zip
+entry records, that size against `records.MAX_ARRAY_BYTES` and against what
+the compressed bytes can inflate to.  Only then does
+``np.load(allow_pickle=False)`` read the data, with ``zipfile`` checking each
+member's CRC-32; a member that fails it is then examined to say why (it
+inflates to more, or fewer, bytes than recorded, or its data changed).
+Anything wrong raises `tfv1_mnist.errors.DataError` naming the file and
+saying what to do.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
-import hashlib
 import os
 import pathlib
-import queue
 import struct
-import threading
 import zipfile
 import zlib
-from typing import BinaryIO
+from typing import BinaryIO, Iterator
 
 import numpy as np
 
@@ -33,6 +37,7 @@ from tfv1_mnist.datasets.records import (
     Mnist,
     check_images,
     data_fingerprint,
+    file_sha256,
     identify,
     labels_to_uint8,
 )
@@ -40,204 +45,50 @@ from tfv1_mnist.datasets.sample import sample_path
 from tfv1_mnist.errors import DataError
 from tfv1_mnist.outputs import atomic_path
 
-__all__ = ["read_npz", "write_npz"]
-
-
-# How a member is read: a deflated one in steps of this much compressed input
-# (each step's output, ~0.5 MB, is handed on while still in cache), a stored one
-# in steps of this much data.
-_INFLATE_STEP = 1 << 18
-_STORED_STEP = 1 << 22
+__all__ = ["NpyHeader", "read_npz_headers", "read_npz", "write_npz"]
 
 
 @dataclasses.dataclass(frozen=True)
-class _NpyMember:
-    """An ``.npy`` member of an npz, located and its header checked; its data not yet read."""
+class NpyHeader:
+    """One ``.npy`` member of an npz, its header checked against its zip entry; no data read.
+
+    Attributes:
+      key: the array's name ("x_train", ...).
+      shape: the array's shape, from the ``.npy`` header.
+      dtype: the array's dtype (never an object dtype).
+      fortran: True when the data are in Fortran order.
+      nbytes: the data's size in bytes, as the header implies and the zip
+        entry agrees.
+      info: the member's zip entry.
+      start: offset in the file of the member's (compressed) bytes.
+    """
 
     key: str
-    info: zipfile.ZipInfo
-    start: int  # offset in the file of the member's (compressed) bytes
-    header_len: int  # bytes of .npy header before the array data
     shape: tuple[int, ...]
     dtype: np.dtype
     fortran: bool
     nbytes: int
-
-    def image_shape(self) -> tuple[int, int, int] | None:
-        """[N, 28, 28] when the data are uint8 images in C order ([N, 28, 28] or [N, 784]), else None."""
-        if self.dtype != np.uint8 or self.fortran or not self.key.startswith("x_"):
-            return None
-        if len(self.shape) == 3 and self.shape[1:] == (28, 28) or len(self.shape) == 2 and self.shape[1] == 784:
-            return (self.shape[0], 28, 28)
-        return None
+    info: zipfile.ZipInfo
+    start: int
 
 
-class _File:
-    """A file read at given offsets, from several threads at once."""
-
-    def __init__(self, raw: BinaryIO):
-        self._raw = raw
-        self._fd = raw.fileno()
-        self._lock = threading.Lock()  # only where os.pread is missing (Windows)
-
-    def read(self, offset: int, n: int) -> bytes:
-        if hasattr(os, "pread"):
-            return os.pread(self._fd, n, offset)
-        with self._lock:
-            self._raw.seek(offset)
-            return self._raw.read(n)
-
-    def readinto(self, offset: int, view: np.ndarray) -> int:
-        if hasattr(os, "preadv"):
-            return os.preadv(self._fd, [view], offset)
-        with self._lock:
-            self._raw.seek(offset)
-            return self._raw.readinto(memoryview(view))
-
-    def sha256(self) -> str:
-        h = hashlib.sha256()
-        offset = 0
-        while block := self.read(offset, 1 << 20):
-            h.update(block)
-            offset += len(block)
-        return h.hexdigest()
-
-
-def _cores() -> int:
-    """How many CPUs this process may run on."""
-    if hasattr(os, "sched_getaffinity"):
-        return len(os.sched_getaffinity(0))
-    return os.cpu_count() or 1
-
-
-class _Worker:
-    """A second thread that runs what it is given, in order; the first error stops it.
-
-    zlib, hashlib and numpy release the GIL in their loops, so the work queued
-    here runs on a second core while the caller inflates.  With one core, the
-    work runs at once in the caller's thread instead (a thread would only add
-    switching).
-    """
-
-    def __init__(self):
-        self.error: BaseException | None = None
-        self._tasks: queue.SimpleQueue = queue.SimpleQueue()
-        self._cancelled = False
-        self._thread = None
-        if _cores() > 1:
-            self._thread = threading.Thread(target=self._run, name="read_npz", daemon=True)
-            self._thread.start()
-
-    def submit(self, fn, *args) -> None:
-        if self._thread is None:
-            fn(*args)
-        else:
-            self._tasks.put((fn, args))
-
-    def _run(self) -> None:
-        while (task := self._tasks.get()) is not None:
-            if self.error is None and not self._cancelled:
-                try:
-                    task[0](*task[1])
-                except BaseException as err:  # noqa: BLE001 - handed to the caller by finish()
-                    self.error = err
-
-    def finish(self) -> None:
-        """Waits for all the work; raises its first error."""
-        if self._thread is not None:
-            self._tasks.put(None)
-            self._thread.join()
-        if self.error is not None:
-            raise self.error
-
-    def cancel(self) -> None:
-        """Drops the work not yet started and waits for the thread to end."""
-        self._cancelled = True
-        if self._thread is not None:
-            self._tasks.put(None)
-            self._thread.join()
-
-
-class _Assembler:
-    """Puts a member's bytes (header then data, in order) into its array, checking size and CRC-32.
-
-    Image data, once in place, also goes to ``sink(key, shape, start, block)``
-    (through ``handoff(fn, *args)`` when given, e.g. to run it on a worker).
-    With ``keep=False``, image data that goes to the sink is not kept: a
-    deflated member's pieces go to the sink straight from the inflater.
-    """
-
-    def __init__(self, member: _NpyMember, where: str, sink=None, handoff=None, keep: bool = True):
-        self.member = member
-        self.where = where
-        self.crc = 0
-        self.pos = 0  # bytes of the member (header included) added so far
-        self.shape = member.image_shape() if sink is not None else None
-        self.sink = sink if self.shape is not None else None
-        self.handoff = handoff
-        self.keep = keep or self.sink is None
-        stored = member.info.compress_type == zipfile.ZIP_STORED  # read into place, kept or not
-        self.flat = np.empty(member.nbytes, dtype=np.uint8) if self.keep or stored else None
-
-    def add(self, piece, *, in_place: bool = False) -> None:
-        """Adds the member's next bytes; ``in_place``: they were read into ``flat`` already."""
-        m = self.member
-        n = len(piece) if isinstance(piece, bytes) else memoryview(piece).nbytes
-        if self.pos + n > m.header_len + m.nbytes:
-            raise DataError(
-                f"{self.where}: {m.key} holds more than the {m.info.file_size} bytes its zip entry "
-                "records; the file is corrupt (or a zip bomb), fetch it again"
-            )
-        self.crc = zlib.crc32(piece, self.crc)
-        skip = max(0, m.header_len - self.pos)
-        self.pos += n
-        if skip >= n:
-            return
-        start = self.pos - n + skip - m.header_len
-        if in_place:
-            block = self.flat[start:start + n - skip]
-        elif self.keep:
-            block = self.flat[start:start + n - skip]
-            block[...] = np.frombuffer(piece, dtype=np.uint8, offset=skip)
-        else:
-            block = np.frombuffer(piece, dtype=np.uint8, offset=skip)
-        if self.sink is not None:
-            if self.handoff is None:
-                self.sink(m.key, self.shape, start, block)
-            else:
-                self.handoff(self.sink, m.key, self.shape, start, block)
-
-    def array(self) -> np.ndarray:
-        """The finished array (read-only), once every byte has arrived and the CRC agrees."""
-        m = self.member
-        if self.pos != m.header_len + m.nbytes:
-            raise DataError(
-                f"{self.where}: {m.key} holds {self.pos} bytes, not the {m.info.file_size} its zip entry "
-                "records; the file is truncated or corrupt, fetch it again"
-            )
-        if self.crc != m.info.CRC:
-            raise DataError(
-                f"{self.where}: {m.info.filename} fails its CRC-32 check; the file is corrupt, fetch it again"
-            )
-        if not self.keep:
-            return np.broadcast_to(np.uint8(0), self.shape)  # a stand-in: read-only, no memory
-        self.flat.flags.writeable = False
-        return self.flat.view(m.dtype).reshape(m.shape, order="F" if m.fortran else "C")
-
-
-def _npy_member(zf: zipfile.ZipFile, raw: BinaryIO, info: zipfile.ZipInfo, where: str) -> _NpyMember | np.ndarray:
-    """Checks one ``.npy`` member's header against its size, before any of its data is read.
-
-    Returns where its data is (a `_NpyMember`) for a stored or deflated
-    member; a member compressed otherwise (rare: bzip2, lzma) is read here and
-    now, through ``zipfile``, block by block.
-    """
+def _npy_header(zf: zipfile.ZipFile, raw: BinaryIO, info: zipfile.ZipInfo, where: str) -> NpyHeader:
+    """Checks one ``.npy`` member's zip entry and header, reading nothing past the header."""
     key = info.filename[:-4]
     if info.file_size > records.MAX_ARRAY_BYTES + 4096:
         raise DataError(
             f"{where}: member {info.filename} claims {info.file_size} bytes, more than the "
             f"{records.MAX_ARRAY_BYTES} bytes a data set may hold; refusing to inflate it"
         )
+    if info.compress_type == zipfile.ZIP_DEFLATED:
+        if info.compress_size > 2 * records.MAX_ARRAY_BYTES:
+            raise DataError(f"{where}: member {info.filename} is implausibly large; refusing it")
+        if info.file_size > records.MAX_DEFLATE_RATIO * info.compress_size + 1024:
+            raise DataError(
+                f"{where}: member {info.filename} claims {info.file_size} bytes, more than its "
+                f"{info.compress_size} deflated bytes can hold; the file is corrupt (or a zip bomb), "
+                "refusing to inflate it"
+            )
     with zf.open(info) as fp:
         try:
             version = np.lib.format.read_magic(fp)
@@ -254,101 +105,23 @@ def _npy_member(zf: zipfile.ZipFile, raw: BinaryIO, info: zipfile.ZipInfo, where
                 "write the file again with np.savez"
             ) from None
         header_len = fp.tell()
-        if dtype.hasobject:
-            raise DataError(
-                f"{where}: {key} is an object array; it is refused because loading it would "
-                "unpickle arbitrary code. Save plain uint8 arrays (np.savez) instead"
-            )
-        if any(d < 0 for d in shape):
-            raise DataError(f"{where}: {key} has a negative dimension in its header: {shape}")
-        nbytes = int(np.prod(shape, dtype=object)) * dtype.itemsize
-        if nbytes > records.MAX_ARRAY_BYTES:
-            raise DataError(f"{where}: {key} claims shape {shape} ({nbytes} bytes); refusing so large an array")
-        if nbytes != info.file_size - header_len:
-            raise DataError(
-                f"{where}: {key}'s header claims shape {shape} ({nbytes} bytes) but the member holds "
-                f"{info.file_size - header_len} bytes; the file is truncated or corrupt, fetch it again"
-            )
-        if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED) or info.flag_bits & 1:
-            flat = np.empty(nbytes, dtype=np.uint8)
-            pos = 0
-            while pos < nbytes:
-                block = fp.read(min(1 << 18, nbytes - pos))
-                if not block:
-                    raise DataError(f"{where}: {key} is truncated: {pos} of {nbytes} bytes")
-                flat[pos:pos + len(block)] = np.frombuffer(block, dtype=np.uint8)
-                pos += len(block)
-            fp.read(1)  # reaches the end of the member, where zipfile checks the CRC
-            flat.flags.writeable = False
-            return flat.view(dtype).reshape(shape, order="F" if fortran else "C")
-    if info.compress_type == zipfile.ZIP_DEFLATED and info.compress_size > 2 * records.MAX_ARRAY_BYTES:
-        raise DataError(f"{where}: member {info.filename} is implausibly large; refusing it")
-    start = _member_data_offset(raw, info, where)
-    return _NpyMember(key, info, start, header_len, shape, dtype, bool(fortran), nbytes)
-
-
-def _read_member(file: _File, member: _NpyMember, asm: _Assembler, add=None, stop=None) -> None:
-    """Reads a stored or deflated member's bytes into ``asm``, in order.
-
-    A deflated member is inflated step by step, each step bounded by what the
-    zip entry records, so a zip bomb is refused after at most that much output.
-
-    Args:
-      file: the npz.
-      member: what to read.
-      asm: where the bytes go.
-      add: called with each inflated piece instead of ``asm.add`` (e.g. to
-        queue it for a worker).
-      stop: returns True to give up early (another thread failed).
-    """
-    info, where = member.info, asm.where
-    end = member.start + info.compress_size
-    if info.compress_type == zipfile.ZIP_STORED:
-        offset = member.start
-        asm.add(file.read(offset, member.header_len))
-        offset += member.header_len
-        for start in range(0, member.nbytes, _STORED_STEP):
-            if stop is not None and stop():
-                return
-            view = asm.flat[start:start + _STORED_STEP]
-            got = file.readinto(offset, view)
-            if got != view.size:
-                raise DataError(
-                    f"{where}: {member.key} is truncated: {start + got} of {member.nbytes} bytes; "
-                    "fetch the file again"
-                )
-            offset += got
-            asm.add(view, in_place=True)
-        return
-    add = add or asm.add
-    total = info.file_size
-    inflater = zlib.decompressobj(-zlib.MAX_WBITS)
-    offset = member.start
-    pos = 0
-    try:
-        while offset < end and not inflater.eof:
-            if stop is not None and stop():
-                return
-            data = file.read(offset, min(_INFLATE_STEP, end - offset))
-            if not data:
-                break
-            offset += len(data)
-            piece = inflater.decompress(data, total - pos + 1)  # one byte past the record shows a bomb
-            if pos + len(piece) > total:
-                raise DataError(
-                    f"{where}: {member.key} inflates to more than the {total} bytes its zip entry "
-                    "records; the file is corrupt (or a zip bomb), fetch it again"
-                )
-            if piece:
-                add(piece)
-                pos += len(piece)
-    except zlib.error as err:
-        raise DataError(f"{where}: {member.key} is corrupt ({err}); fetch or write the file again") from None
-    if pos != total or not inflater.eof:
+    if dtype.hasobject:
         raise DataError(
-            f"{where}: {member.key} inflates to {pos} bytes, not the {total} its zip entry records; "
-            "the file is truncated or corrupt, fetch it again"
+            f"{where}: {key} is an object array; it is refused because loading it would "
+            "unpickle arbitrary code. Save plain uint8 arrays (np.savez) instead"
         )
+    if any(d < 0 for d in shape):
+        raise DataError(f"{where}: {key} has a negative dimension in its header: {shape}")
+    nbytes = int(np.prod(shape, dtype=object)) * dtype.itemsize
+    if nbytes > records.MAX_ARRAY_BYTES:
+        raise DataError(f"{where}: {key} claims shape {shape} ({nbytes} bytes); refusing so large an array")
+    if nbytes != info.file_size - header_len:
+        raise DataError(
+            f"{where}: {key}'s header claims shape {shape} ({nbytes} bytes) but the member holds "
+            f"{info.file_size - header_len} bytes; the file is truncated or corrupt, fetch it again"
+        )
+    start = _member_data_offset(raw, info, where)
+    return NpyHeader(key, shape, dtype, bool(fortran), nbytes, info, start)
 
 
 def _member_data_offset(raw: BinaryIO, info: zipfile.ZipInfo, where: str) -> int:
@@ -364,20 +137,8 @@ def _member_data_offset(raw: BinaryIO, info: zipfile.ZipInfo, where: str) -> int
     return start
 
 
-def _read_npz_members(
-    raw: BinaryIO, where: str, checksum: bool, image_sink, keep_images: bool
-) -> tuple[dict, str, str | None]:
-    """Reads the four arrays of an open npz; see `read_npz`.
-
-    The biggest member (``x_train``) is read on this thread; everything else
-    (the other members, the sha256, the fingerprint, and the placing,
-    CRC-checking and ``image_sink`` of ``x_train``'s inflated pieces) on a
-    worker thread, meanwhile.
-
-    Returns:
-      The arrays by key, the file's sha256 ("" unless ``checksum``), and the
-      test set's `data_fingerprint` (None when not computed).
-    """
+def _headers(raw: BinaryIO, where: str) -> dict[str, NpyHeader]:
+    """Reads the zip directory of an open npz and checks the four members' headers."""
     with zipfile.ZipFile(raw) as zf:
         members = {info.filename: info for info in zf.infolist()}
         missing = [k for k in NPZ_KEYS if f"{k}.npy" not in members]
@@ -387,87 +148,147 @@ def _read_npz_members(
                 f"{where}: missing key(s) {', '.join(missing)} (found: {', '.join(present) or 'none'}); "
                 "an MNIST .npz holds x_train, y_train, x_test and y_test as in Keras' mnist.npz"
             )
-        plans = {key: _npy_member(zf, raw, members[f"{key}.npy"], where) for key in NPZ_KEYS}
-    file = _File(raw)
-    arrays: dict[str, np.ndarray] = {k: v for k, v in plans.items() if isinstance(v, np.ndarray)}
-    assemblers = {
-        key: _Assembler(plan, where, image_sink, keep=keep_images)
-        for key, plan in plans.items()
-        if isinstance(plan, _NpyMember)
-    }
-    result = {"sha256": "", "fingerprint": None}
+        return {key: _npy_header(zf, raw, members[f"{key}.npy"], where) for key in NPZ_KEYS}
 
-    def read(key: str) -> None:
-        _read_member(file, plans[key], assemblers[key])
-        arrays[key] = assemblers[key].array()
 
-    def fingerprint() -> None:
-        x, y = arrays["x_test"], arrays["y_test"]
-        if x.dtype == np.uint8 and y.dtype == np.uint8:  # else the labels are converted first, later
-            result["fingerprint"] = data_fingerprint(x, y)
+def _inflated_size(raw: BinaryIO, header: NpyHeader, limit: int) -> int | None:
+    """How many bytes a deflated member inflates to, counting no further than ``limit + 1``.
 
-    def sha256() -> None:
-        result["sha256"] = file.sha256()
-
-    def finish_x_train(asm: _Assembler) -> None:
-        arrays["x_train"] = asm.array()
-
-    worker = _Worker()
+    Returns None when the stream is not valid deflate data.  Holds at most
+    1 MiB of output at a time, whatever the stream holds.
+    """
+    inflater = zlib.decompressobj(-zlib.MAX_WBITS)
+    raw.seek(header.start)
+    left, count = header.info.compress_size, 0
     try:
-        for key in ("y_train", "y_test", "x_test"):
-            if key in assemblers:
-                worker.submit(read, key)
-        if checksum:
-            worker.submit(fingerprint)
-            worker.submit(sha256)
-        if "x_train" in assemblers:
-            asm = assemblers["x_train"]
-            stop = lambda: worker.error is not None  # noqa: E731
-            if plans["x_train"].info.compress_type == zipfile.ZIP_STORED:
-                asm.handoff = worker.submit  # read and CRC here, convert there
-                _read_member(file, plans["x_train"], asm, stop=stop)
-            else:  # inflate here, place, CRC and convert there
-                _read_member(file, plans["x_train"], asm, add=lambda piece: worker.submit(asm.add, piece), stop=stop)
-            worker.submit(finish_x_train, asm)
-    except BaseException:
-        worker.cancel()
+        while left and not inflater.eof and count <= limit:
+            data = raw.read(min(1 << 18, left))
+            if not data:
+                break
+            left -= len(data)
+            while data and count <= limit:
+                count += len(inflater.decompress(data, min(1 << 20, limit + 1 - count)))
+                data = inflater.unconsumed_tail
+    except zlib.error:
+        return None
+    return count
+
+
+def _bad_member(raw: BinaryIO, header: NpyHeader, where: str, err: Exception) -> DataError:
+    """Says why a member whose headers were sound failed to read (``err``)."""
+    info, key = header.info, header.key
+    if isinstance(err, zlib.error):
+        return DataError(f"{where}: {key} is corrupt ({err}); fetch or write the file again")
+    if info.compress_type == zipfile.ZIP_DEFLATED:
+        size = _inflated_size(raw, header, info.file_size)
+        if size is None:
+            return DataError(f"{where}: {key} is corrupt (not valid deflate data); fetch or write the file again")
+        if size > info.file_size:
+            return DataError(
+                f"{where}: {key} inflates to more than the {info.file_size} bytes its zip entry "
+                "records; the file is corrupt (or a zip bomb), fetch it again"
+            )
+        if size < info.file_size:
+            return DataError(
+                f"{where}: {key} inflates to {size} bytes, not the {info.file_size} its zip entry records; "
+                "the file is truncated or corrupt, fetch it again"
+            )
+    if isinstance(err, zipfile.BadZipFile) and "CRC" in str(err):
+        return DataError(f"{where}: {info.filename} fails its CRC-32 check; the file is corrupt, fetch it again")
+    return DataError(
+        f"{where}: cannot read {key} ({type(err).__name__}: {err}); the file is truncated or corrupt, "
+        "fetch or write it again"
+    )
+
+
+def read_npz_headers(path: str | os.PathLike) -> dict[str, NpyHeader]:
+    """Reads and checks an npz's zip directory and ``.npy`` headers, and no array data.
+
+    The checks `read_npz` makes before it allocates anything: the four keys
+    present, no object dtype, sizes the header implies that agree with the zip
+    entries, within `records.MAX_ARRAY_BYTES` and within what the compressed
+    bytes can hold, and every member inside the file.
+
+    Args:
+      path: the ``.npz`` file.
+
+    Returns:
+      ``{"x_train", "y_train", "x_test", "y_test"}`` -> `NpyHeader`.
+
+    Raises:
+      DataError: as `read_npz`, for anything wrong in the headers.
+    """
+    where = str(path)
+    with _open(path) as raw, _zip_errors(where):
+        return _headers(raw, where)
+
+
+def _read_arrays(raw: BinaryIO, where: str) -> dict[str, np.ndarray]:
+    """Checks the headers, then reads the four arrays with ``np.load`` (read-only)."""
+    headers = _headers(raw, where)
+    raw.seek(0)
+    arrays: dict[str, np.ndarray] = {}
+    with np.load(raw, allow_pickle=False) as npz:
+        for key, header in headers.items():
+            try:
+                arr = npz[key]
+            except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError) as err:
+                raise _bad_member(raw, header, where, err) from None
+            arr.flags.writeable = False
+            arrays[key] = arr
+    return arrays
+
+
+@contextlib.contextmanager
+def _zip_errors(where: str) -> Iterator[None]:
+    """Turns the errors a damaged zip directory raises into a `DataError` naming the file."""
+    try:
+        yield
+    except DataError:
         raise
-    worker.finish()
-    return arrays, result["sha256"], result["fingerprint"]
+    except zipfile.BadZipFile as err:
+        raise DataError(f"{where}: not a valid .npz (zip) file ({err}); fetch or write it again") from None
+    except (
+        zipfile.LargeZipFile, NotImplementedError, EOFError, zlib.error, OSError, RuntimeError,
+        UnicodeDecodeError, ValueError, struct.error,
+    ) as err:
+        # A damaged zip directory surfaces as any of these (e.g. "encrypted", a bad name).
+        raise DataError(f"{where}: cannot read this .npz ({type(err).__name__}: {err}); fetch or write it again") from None
 
 
-def read_npz(path: str | os.PathLike, *, checksum: bool = True, image_sink=None, keep_images: bool = True) -> Mnist:
+def _open(path: str | os.PathLike) -> BinaryIO:
+    """Opens an npz for reading, after the checks that need only its name."""
+    path = pathlib.Path(path)
+    where = str(path)
+    if path.is_dir():
+        raise DataError(f"{where}: is a folder, expected an .npz file (datasets.load reads IDX folders)")
+    if not path.is_file():
+        raise DataError(f"{where}: file not found; {fetch_hint()}")
+    if path.suffix.lower() != ".npz" and any(path.name in idx_candidates(key) for key in IDX_FILES):
+        raise DataError(
+            f"{where}: is one IDX file; pass the folder that holds all four ({', '.join(IDX_FILES.values())})"
+        )
+    try:
+        return open(path, "rb")
+    except OSError as err:
+        raise DataError(f"{where}: cannot read it ({err.strerror or err})") from None
+
+
+def read_npz(path: str | os.PathLike, *, checksum: bool = True) -> Mnist:
     """Reads a Keras-layout ``.npz`` (``x_train``, ``y_train``, ``x_test``, ``y_test``).
 
     Pickling is never enabled: object arrays are refused.  Images must be uint8
     [N, 28, 28] (or [N, 784], reshaped); labels any integer dtype [N] with
     values in 0..9 (returned as uint8).  Extra keys are ignored.  Every member
-    is checked against its zip entry (size, CRC-32) and its ``.npy`` header,
-    and inflated no further than the entry records.
-
-    The training images are inflated on the calling thread while a second
-    thread reads the other members, computes the checksums and places the
-    inflated pieces, so with two cores reading takes about as long as
-    inflating ``x_train`` alone.  With one core, all of it runs in line.
+    is checked against its zip entry and its ``.npy`` header before anything
+    is allocated (see `read_npz_headers`), then read by ``np.load``, which
+    checks its CRC-32.  The arrays returned are read-only.
 
     Args:
       path: the ``.npz`` file.
       checksum: compute the file's sha256 (and, unless it is the Keras
         download's, the test set's `data_fingerprint`).  Pass False to skip
         both; ``sha256`` is then "".
-      image_sink: optional; called as ``image_sink(key, shape, start, block)``
-        with the images as they arrive, so that a caller can convert them on
-        the second core while the rest is inflated.  ``key`` is "x_train" or
-        "x_test", ``shape`` the array's shape ([N, 28, 28]), ``block`` uint8 -
-        [k] its C-order values ``start`` to ``start + k``.  For each key,
-        either every value is passed exactly once or (images stored in
-        Fortran order, or of a wrong dtype or shape) none is.  Calls come from
-        one thread, in order, possibly before the CRC is checked: when
-        ``read_npz`` raises, discard what the sink made.
-      keep_images: False to keep only what the sink makes of the images (it
-        saves a copy of them): the record's images that went to
-        ``image_sink`` are then read-only stand-ins of the right shape that
-        hold no memory (zeros).  Needs ``checksum=False``.
 
     Returns:
       An `Mnist` named "sample" for the embedded sample; "mnist" for the Keras
@@ -480,48 +301,24 @@ def read_npz(path: str | os.PathLike, *, checksum: bool = True, image_sink=None,
         keys, wrong dtype or shape, labels outside 0..9, object arrays, or
         sizes that disagree.
     """
-    if not keep_images and checksum:
-        raise ValueError("read_npz: keep_images=False needs checksum=False (the checksum reads the test images)")
     path = pathlib.Path(path)
     where = str(path)
-    if path.is_dir():
-        raise DataError(f"{where}: is a folder, expected an .npz file (datasets.load reads IDX folders)")
-    if not path.is_file():
-        raise DataError(f"{where}: file not found; {fetch_hint()}")
-    if path.suffix.lower() != ".npz" and any(path.name in idx_candidates(key) for key in IDX_FILES):
-        raise DataError(
-            f"{where}: is one IDX file; pass the folder that holds all four ({', '.join(IDX_FILES.values())})"
-        )
-    try:
-        with open(path, "rb") as raw:
-            arrays, sha, fingerprint = _read_npz_members(raw, where, checksum, image_sink, keep_images)
-    except DataError:
-        raise
-    except zipfile.BadZipFile as err:
-        raise DataError(f"{where}: not a valid .npz (zip) file ({err}); fetch or write it again") from None
-    except (
-        zipfile.LargeZipFile, NotImplementedError, EOFError, zlib.error, OSError, RuntimeError,
-        UnicodeDecodeError, ValueError, struct.error,
-    ) as err:
-        # A damaged zip directory surfaces as any of these (e.g. "encrypted", a bad name).
-        raise DataError(
-            f"{where}: cannot read this .npz ({type(err).__name__}: {err}); fetch or write it again"
-        ) from None
+    with _open(path) as raw, _zip_errors(where):
+        arrays = _read_arrays(raw, where)
     for split in ("train", "test"):
         x = arrays[f"x_{split}"]
         if x.dtype == np.uint8 and x.ndim == 2 and x.shape[1] == 784:
             x = arrays[f"x_{split}"] = x.reshape(-1, 28, 28)
         check_images(x, f"x_{split}", where)
         arrays[f"y_{split}"] = labels_to_uint8(arrays[f"y_{split}"], f"y_{split}", where)
+    sha = file_sha256(path) if checksum else ""
     name, class_names = path.stem, MNIST_CLASS_NAMES
     if path.resolve() == sample_path():
         name = "sample"
     elif sha == records.MNIST_NPZ_SHA256:
         name = "mnist"
     elif checksum:
-        if fingerprint is None:
-            fingerprint = data_fingerprint(arrays["x_test"], arrays["y_test"])
-        known = identify(fingerprint)
+        known = identify(data_fingerprint(arrays["x_test"], arrays["y_test"]))
         if known is not None:
             name, class_names = known, CLASS_NAMES[known]
     return Mnist(**arrays, name=name, path=where, sha256=sha, class_names=class_names)
