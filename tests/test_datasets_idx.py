@@ -5,18 +5,15 @@ from __future__ import annotations
 import gzip
 import hashlib
 import io
-import logging
-import pathlib
 import re
 import struct
-import zipfile
 
 import numpy as np
 import pytest
-from datasets_fixtures import REPO, assert_same as _assert_same, idx_bytes as _idx_bytes, idx_dir, tiny  # noqa: F401
+from datasets_fixtures import assert_same as _assert_same, idx_bytes as _idx_bytes, idx_dir, tiny  # noqa: F401 (fixtures)
 
 from tfv1_mnist import datasets
-from tfv1_mnist.datasets import idx, npz, records
+from tfv1_mnist.datasets import records
 from tfv1_mnist.errors import DataError
 
 
@@ -242,3 +239,16 @@ def test_fashion_mnist_is_recognised(fashion_dir):
     assert data.class_names == datasets.FASHION_CLASS_NAMES
     assert (data.num_train, data.num_test) == (60000, 10000)
     np.testing.assert_array_equal(np.bincount(data.y_test), [1000] * 10)
+
+
+def test_idx_folder_on_file_names_each_file_in_order_before_reading(idx_dir, tiny):
+    seen = []
+    back = datasets.read_idx_folder(str(idx_dir) + "/", checksum=False, on_file=seen.append)
+    _assert_same(tiny, back)
+    assert seen == [f"{idx_dir}/{name}" for name in datasets.IDX_FILES.values()]
+    assert back.path == f"{idx_dir}/" and back.name == "idx"  # the folder as given
+    (idx_dir / "t10k-labels-idx1-ubyte.gz").write_bytes(b"junk")
+    seen.clear()
+    with pytest.raises(DataError, match=re.escape(f"{idx_dir}/t10k-labels-idx1-ubyte.gz")):
+        datasets.read_idx_folder(idx_dir, on_file=seen.append)
+    assert len(seen) == 4  # every notice comes first, as TF1's Extracting lines did

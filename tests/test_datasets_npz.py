@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-import gzip
 import hashlib
 import io
-import logging
-import pathlib
 import re
 import struct
 import zipfile
 
 import numpy as np
 import pytest
-from datasets_fixtures import REPO, assert_same as _assert_same, idx_bytes as _idx_bytes, idx_dir, tiny  # noqa: F401
+from datasets_fixtures import assert_same as _assert_same, tiny  # noqa: F401 (fixtures)
 
 from tfv1_mnist import datasets
-from tfv1_mnist.datasets import idx, npz, records
+from tfv1_mnist.datasets import npz, records
 from tfv1_mnist.errors import DataError
 
 
@@ -197,11 +194,7 @@ def test_npz_member_inflating_past_its_recorded_size_is_cut_short(tmp_path, tiny
     import tracemalloc
 
     # x_train's header and recorded size say 200 images; its deflate stream holds 60000 (47 MB of zeros).
-    members = {}
-    for key, arr in tiny.arrays().items():
-        buf = io.BytesIO()
-        np.lib.format.write_array(buf, arr)
-        members[f"{key}.npy"] = buf.getvalue()
+    members = _npy_members(tiny)
     recorded = len(members["x_train.npy"])
     members["x_train.npy"] += bytes(60000 * 784)
     path = tmp_path / "bomb.npz"
@@ -287,3 +280,78 @@ def test_npz_zip_bomb_member_is_refused(tmp_path, tiny, monkeypatch):
     assert path.stat().st_size < 60_000  # most of it is the noisy tiny arrays
     with pytest.raises(DataError, match="refusing"):
         datasets.read_npz(path)
+
+
+def _npy_members(tiny, x_train_shape=None) -> dict[str, bytes]:
+    """tiny's arrays as ``.npy`` bytes by member name; x_train's header claims ``x_train_shape`` if given."""
+    members = {}
+    for key, arr in tiny.arrays().items():
+        buf = io.BytesIO()
+        if key == "x_train" and x_train_shape is not None:
+            header = np.lib.format.header_data_from_array_1_0(arr)
+            header["shape"] = x_train_shape
+            np.lib.format.write_array_header_1_0(buf, header)
+            buf.write(arr.tobytes())
+        else:
+            np.lib.format.write_array(buf, arr)
+        members[f"{key}.npy"] = buf.getvalue()
+    return members
+
+
+def _npz_with_x_train_header(path, tiny, shape, *, compress=False):
+    """An npz whose x_train ``.npy`` header claims ``shape`` but holds tiny's bytes."""
+    method = zipfile.ZIP_DEFLATED if compress else zipfile.ZIP_STORED
+    with zipfile.ZipFile(path, "w", compression=method) as zf:
+        for name, payload in _npy_members(tiny, shape).items():
+            zf.writestr(name, payload)
+    return path
+
+
+@pytest.mark.parametrize("compress", [True, False])
+def test_npz_huge_declared_shape_is_refused_without_allocating(tmp_path, tiny, compress):
+    import tracemalloc
+
+    path = _npz_with_x_train_header(tmp_path / "huge.npz", tiny, (900_000_000, 28, 28), compress=compress)
+    tracemalloc.start()
+    try:
+        with pytest.raises(DataError, match=r"x_train claims shape \(900000000, 28, 28\)") as err:
+            datasets.read_npz(path, checksum=False)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert str(path) in str(err.value)
+    assert peak < 2_000_000, peak  # not the 705 GB the header asks for, nor tiny's arrays
+
+
+def test_read_npz_headers_checks_without_reading_data(tmp_path, tiny):
+    path = datasets.write_npz(tmp_path / "d.npz", **tiny.arrays())
+    headers = npz.read_npz_headers(path)
+    assert list(headers) == list(datasets.NPZ_KEYS)
+    x = headers["x_train"]
+    assert (x.key, x.shape, x.dtype, x.fortran, x.nbytes) == ("x_train", (200, 28, 28), np.uint8, False, 200 * 784)
+    assert headers["y_test"].shape == (50,)
+    # A header that disagrees with its member's size is refused here already.
+    liar = _npz_with_x_train_header(tmp_path / "liar.npz", tiny, (201, 28, 28))
+    with pytest.raises(DataError, match=r"x_train's header claims shape \(201, 28, 28\).*truncated or corrupt") as err:
+        npz.read_npz_headers(liar)
+    assert str(liar) in str(err.value)
+
+
+def test_npz_member_claiming_more_than_deflate_can_hold_is_refused_before_inflating(tmp_path, tiny):
+    members = _npy_members(tiny)
+    path = tmp_path / "ratio.npz"
+    _zip_with_sizes(path, members, {"y_train.npy": 50_000_000})  # y_train's ~100 deflated bytes cannot hold 50 MB
+    with pytest.raises(DataError, match=r"y_train.npy claims 50000000 bytes, more than its \d+ deflated bytes") as err:
+        datasets.read_npz(path)
+    assert str(path) in str(err.value)
+
+
+def test_npz_member_inflating_short_of_its_recorded_size_says_so(tmp_path, tiny):
+    # The deflate stream ends early: the zip entry (and the .npy header) promise 10 more images.
+    members = _npy_members(tiny, (210, 28, 28))
+    recorded = len(members["x_train.npy"]) + 10 * 784
+    path = tmp_path / "short.npz"
+    _zip_with_sizes(path, members, {"x_train.npy": recorded})
+    with pytest.raises(DataError, match=rf"x_train inflates to {recorded - 7840} bytes, not the {recorded}") as err:
+        datasets.read_npz(path)
+    assert str(path) in str(err.value)

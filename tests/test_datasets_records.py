@@ -2,21 +2,11 @@
 
 from __future__ import annotations
 
-import gzip
-import hashlib
-import io
-import logging
-import pathlib
-import re
-import struct
-import zipfile
-
 import numpy as np
 import pytest
-from datasets_fixtures import REPO, assert_same as _assert_same, idx_bytes as _idx_bytes, idx_dir, tiny  # noqa: F401
+from datasets_fixtures import tiny  # noqa: F401 (fixtures)
 
 from tfv1_mnist import datasets
-from tfv1_mnist.datasets import idx, npz, records
 from tfv1_mnist.errors import DataError
 
 

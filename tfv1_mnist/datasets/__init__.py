@@ -34,7 +34,6 @@ import logging
 import os
 import pathlib
 
-from tfv1_mnist.datasets import records
 from tfv1_mnist.datasets.cache import CACHE_ENV, cache_dir, fetch_hint
 from tfv1_mnist.datasets.idx import (
     IMAGE_MAGIC,
