@@ -1,7 +1,8 @@
 """MNIST files to arrays: the data layer, and `load`, the one way every command names data.
 
-Pattern: the data layer of the pipeline (files -> arrays -> batches -> model).
-Every reader returns plain uint8 numpy arrays in the Keras layout, gathered in
+Pattern: the data layer of the pipeline (files -> arrays -> batches -> model),
+a package whose ``__init__`` is its public surface (explicit re-exports and
+``__all__``, as Sonnet's).  Every reader returns plain uint8 numpy arrays in the Keras layout, gathered in
 one frozen `Mnist` record that also says what the data is (name, path, sha256,
 class names).  No reader knows about models, and nothing here imports
 TensorFlow.
@@ -45,7 +46,7 @@ from tfv1_mnist.datasets.idx import (
     write_idx,
     write_idx_folder,
 )
-from tfv1_mnist.datasets.npz import read_npz, write_npz
+from tfv1_mnist.datasets.npz import NpyHeader, read_npz, read_npz_headers, write_npz
 from tfv1_mnist.datasets.records import (
     CLASS_NAMES,
     FASHION_CLASS_NAMES,
@@ -86,6 +87,8 @@ __all__ = [
     "cache_dir",
     "fetch_hint",
     "read_npz",
+    "read_npz_headers",
+    "NpyHeader",
     "write_npz",
     "read_idx",
     "write_idx",

@@ -13,11 +13,9 @@ from __future__ import annotations
 
 import concurrent.futures
 import gzip
-import hashlib
 import os
 import pathlib
 import struct
-import threading
 import zlib
 from typing import BinaryIO, Callable
 
@@ -31,6 +29,7 @@ from tfv1_mnist.datasets.records import (
     IDX_FILES,
     MNIST_CLASS_NAMES,
     Mnist,
+    Sha256InThread,
     data_fingerprint,
     identify,
     idx_folder_sha256,
@@ -52,26 +51,6 @@ __all__ = [
 
 IMAGE_MAGIC = 2051
 LABEL_MAGIC = 2049
-
-
-class _HashBytes:
-    """Hashes a file's bytes in a thread, while the caller parses them.
-
-    hashlib releases the GIL, so this costs no wall time on a second core.
-    """
-
-    def __init__(self, data: bytes):
-        self._result = ""
-        self._thread = threading.Thread(target=self._run, args=(data,), daemon=True)
-        self._thread.start()
-
-    def _run(self, data: bytes) -> None:
-        self._result = hashlib.sha256(data).hexdigest()
-
-    def result(self) -> str:
-        """Waits for and returns the hex sha256."""
-        self._thread.join()
-        return self._result
 
 
 def _name_of(source: object, name: str | None) -> str:
@@ -377,7 +356,7 @@ def read_idx_folder(
 
     def read(key: str) -> np.ndarray:
         data = _read_source(files[key], shown[key])
-        hasher = _HashBytes(data) if checksum else None
+        hasher = Sha256InThread(data) if checksum else None
         array = _parse_idx(data, shown[key], "images" if key.startswith("x") else "labels")
         if hasher is not None:
             sums[key] = hasher.result()
