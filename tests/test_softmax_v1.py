@@ -1,4 +1,4 @@
-"""Tests of tfv1_mnist.softmax_v1: the graph builders, the seed's loop (``train_feed``)
+"""Tests of tfv1_mnist.softmax.v1: the graph builders, the seed's loop (``train_feed``)
 and the in-graph trainer (``train``), which must agree step for step."""
 
 from __future__ import annotations
@@ -11,7 +11,8 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from tfv1_mnist import ops, softmax_v1, testing
+from tfv1_mnist import ops, testing
+from tfv1_mnist.softmax import v1 as softmax_v1
 from tfv1_mnist.config import SoftmaxConfig
 from tfv1_mnist.errors import ConfigError, Tfv1MnistError
 

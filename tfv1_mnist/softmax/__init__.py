@@ -1,0 +1,1 @@
+"""The softmax regressor: the TF1 tutorial graph (`v1`) and its `tf.Module` twin (`v2`)."""
