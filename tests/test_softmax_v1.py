@@ -222,7 +222,7 @@ def test_train_leaves_the_process_in_tf2_mode(tiny):
 def test_non_finite_loss_is_counted_logged_once_and_training_continues(tiny, caplog):
     # A huge step: the logits blow up, probabilities underflow to 0, log(0) = -inf.
     config = SoftmaxConfig(steps=12, batch_size=20, learning_rate=100.0, seed=3)
-    with caplog.at_level(logging.WARNING, logger="tfv1_mnist.softmax_v1"):
+    with caplog.at_level(logging.WARNING, logger="tfv1_mnist.softmax"):
         result = softmax_v1.train(config, tiny, steps_per_run=5)
     bad = ~np.isfinite(result.loss)
     assert result.nan_steps == int(bad.sum()) >= 1

@@ -7,30 +7,32 @@ step's batch (a second ``Session.run``, so the loss *after* the update).
 
 Pattern: TF 1.x ``mnist.py`` / ``fully_connected_feed.py``.  The graph builders
 ``placeholder_inputs``, ``inference``, ``loss``, ``training`` and
-``evaluation`` only build; ``fill_feed_dict`` makes a feed.  Two runners use
+``evaluation`` only build; ``fill_feed_dict`` makes a feed.  The runners use
 them, each in its own ``tf.Graph`` with a ``tf.compat.v1.Session`` it closes:
 
-* ``train_feed`` is the seed's loop as written: per step, ``Session.run`` of
-  the train op, then of the loss, both fed from numpy.  It is the reference.
-* ``train`` gives the same per-step losses about 3x faster per step
+* ``train`` gives the seed's per-step losses about 3x faster per step
   (``scripts/benchmarks/bench_softmax.py``): the training set lives in the graph
   (a variable loaded once), and one ``Session.run`` runs ``steps_per_run`` steps
-  in a ``tf.while_loop``.  The run gathers its steps' batches by index into one
+  in a TF1 ``while_loop``.  The run gathers its steps' batches by index into one
   block; each iteration slices its batch, applies the update, and then, under
   an explicit control dependency on the update, re-reads the loss on the same
   batch, exactly what the seed's second ``Session.run`` measured.  The last
   run also counts the test set's right answers after its steps, so the
   evaluation needs no run (and no graph optimisation) of its own.
+* ``train_on_schedule`` is ``train`` behind the one contract of every trainer
+  (``tfv1_mnist.contract``), registered as ``IMPLEMENTATION``.
+* ``train_feed`` is the seed's loop as written: per step, ``Session.run`` of
+  the train op, then of the loss, both fed from numpy.  It is the reference
+  ``train`` is checked against.
 
-Nothing here calls ``disable_v2_behavior``, so v1 and v2 code share a process.
+``v2`` is the TF2 twin, with the same runner names; what both share (the data,
+the initial values, the checks, the reports) is in ``common``.  Nothing here
+calls ``disable_v2_behavior`` or flips another process-wide switch, so v1 and
+v2 code share a process.
 """
 
 from __future__ import annotations
 
-import contextlib
-import dataclasses
-import logging
-import math
 import os
 import pathlib
 import time
@@ -39,10 +41,22 @@ from typing import Callable
 import numpy as np
 import tensorflow as tf
 from tensorflow.core.protobuf import rewriter_config_pb2
+# Private: the TF1 loop builder behind tf.compat.v1.while_loop (see _tf1_while_loop).
+from tensorflow.python.ops import control_flow_ops as _tf1_control_flow
 
-from tfv1_mnist import batching, ops
+from tfv1_mnist import contract, ops
 from tfv1_mnist.config import SoftmaxConfig
-from tfv1_mnist.errors import ConfigError, Tfv1MnistError
+from tfv1_mnist.errors import ConfigError
+from tfv1_mnist.softmax import common
+from tfv1_mnist.softmax.common import (
+    IMAGE_PIXELS,
+    NUM_CLASSES,
+    SCOPE,
+    NonFiniteLossError,
+    SoftmaxResult,
+    default_batches,
+    initial_values,
+)
 
 __all__ = [
     "NUM_CLASSES",
@@ -60,69 +74,10 @@ __all__ = [
     "initial_values",
     "default_batches",
     "train",
+    "train_on_schedule",
     "train_feed",
+    "IMPLEMENTATION",
 ]
-
-_log = logging.getLogger(__name__)
-
-NUM_CLASSES = 10
-IMAGE_PIXELS = 28 * 28
-#: The variable scope of the model: its variables are ``softmax_linear/weights``
-#: and ``softmax_linear/biases``.
-SCOPE = "softmax_linear"
-
-# Op-level seeds of the two initializers.  With the graph-level seed set to
-# ``config.seed`` they make the initial values depend on the seed alone, not on
-# how many ops were built before them, so ``initial_values`` matches ``train``.
-_WEIGHTS_SEED = 1
-_BIASES_SEED = 2
-
-
-class NonFiniteLossError(Tfv1MnistError):
-    """A step's loss was NaN or infinite and ``stop_on_nan`` was set.
-
-    Attributes:
-      step: 0-based index of the first non-finite step.
-      value: that step's loss (``nan`` or ``inf``).
-      losses: float32 [step + 1], the losses up to and including it.
-    """
-
-    def __init__(self, message: str, step: int, value: float, losses: np.ndarray):
-        super().__init__(message)
-        self.step = step
-        self.value = value
-        self.losses = losses
-
-
-@dataclasses.dataclass(frozen=True)
-class SoftmaxResult:
-    """What a softmax trainer returns (``softmax_v1.train``, ``softmax_v2.train``).
-
-    Attributes:
-      loss: float32 [steps], the loss of each step's batch after its update.
-      weights: float32 [784, 10], the trained W.
-      biases: float32 [10], the trained b.
-      test_accuracy: fraction of ``datasets.test`` classified right.
-      nan_steps: how many entries of ``loss`` are not finite.
-      train_seconds: wall time of the training steps (graph building, data
-        upload, the session's first optimisation of the step graph, and the
-        test evaluation excluded; ``softmax_v1.train`` counts the test set
-        inside its last training run, well under 1% of the time).
-      examples_per_second: ``steps * batch_size / train_seconds``.
-      config: the ``SoftmaxConfig`` trained with.
-      train_cpu_seconds: process CPU time of the training steps (all threads),
-        which a busy machine disturbs less than ``train_seconds``.
-    """
-
-    loss: np.ndarray
-    weights: np.ndarray
-    biases: np.ndarray
-    test_accuracy: float
-    nan_steps: int
-    train_seconds: float
-    examples_per_second: float
-    config: SoftmaxConfig
-    train_cpu_seconds: float = float("nan")
 
 
 # ----------------------------------------------------------------- graph builders
@@ -142,22 +97,6 @@ def placeholder_inputs(batch_size: int | None = None):
     images = tf.compat.v1.placeholder(tf.float32, [batch_size, IMAGE_PIXELS], name="images")
     labels = tf.compat.v1.placeholder(tf.float32, [batch_size, NUM_CLASSES], name="labels")
     return images, labels
-
-
-def _initializers(init: str, initial):
-    if initial is not None:
-        weights, biases = _check_initial(initial)
-        return tf.compat.v1.constant_initializer(weights), tf.compat.v1.constant_initializer(biases)
-    if init == "zeros":
-        return tf.compat.v1.zeros_initializer(), tf.compat.v1.zeros_initializer()
-    if init != "normal":
-        raise ConfigError(f"init must be 'normal' or 'zeros', got {init!r}: fix --init")
-    seeded = tf.compat.v1.get_default_graph().seed is not None
-    # The seed's tf.random_normal(shape): mean 0, stddev 1.
-    return (
-        tf.compat.v1.random_normal_initializer(0.0, 1.0, seed=_WEIGHTS_SEED if seeded else None),
-        tf.compat.v1.random_normal_initializer(0.0, 1.0, seed=_BIASES_SEED if seeded else None),
-    )
 
 
 def inference(images, init: str = "normal", initial=None):
@@ -184,7 +123,7 @@ def inference(images, init: str = "normal", initial=None):
 
 def _get_variables(init: str = "normal", initial=None):
     """Creates (first call in a graph) or reuses the model's W and b."""
-    w_init, b_init = _initializers(init, initial)
+    w_init, b_init = common.initializers(init, initial)
     with tf.compat.v1.variable_scope(SCOPE, reuse=tf.compat.v1.AUTO_REUSE):
         weights = tf.compat.v1.get_variable(
             "weights", [IMAGE_PIXELS, NUM_CLASSES], tf.float32, initializer=w_init)
@@ -234,7 +173,8 @@ def evaluation(logits, labels):
     """Builds the count of correct predictions, as the seed measured them.
 
     The seed compared ``argmax(y, 1)`` with ``argmax(y_, 1)``; unlike the
-    tutorial's ``in_top_k``, a row of NaN logits then predicts class 0.
+    tutorial's ``in_top_k``, a row of NaN logits then predicts class 0
+    (``ops.correct_count``, the count of every model here).
 
     Args:
       logits: float32 - [batch_size, NUM_CLASSES].
@@ -243,8 +183,7 @@ def evaluation(logits, labels):
     Returns:
       int32 scalar: how many rows are classified right.
     """
-    correct = tf.equal(tf.argmax(logits, 1), tf.argmax(labels, 1))
-    return tf.reduce_sum(tf.cast(correct, tf.int32))
+    return ops.correct_count(labels, logits)
 
 
 def fill_feed_dict(data_set, images_pl, labels_pl, batch_size: int | None = None,
@@ -269,148 +208,12 @@ def fill_feed_dict(data_set, images_pl, labels_pl, batch_size: int | None = None
     return {images_pl: images, labels_pl: labels}
 
 
-# ----------------------------------------------------------------------- helpers
-# softmax_v2.train uses these too: the checks, the non-finite-loss watch, the
-# progress bar and the TensorBoard writer.
-
-
-def _check_initial(initial):
-    weights, biases = (np.asarray(v, dtype=np.float32) for v in initial)
-    if weights.shape != (IMAGE_PIXELS, NUM_CLASSES) or biases.shape != (NUM_CLASSES,):
-        raise ConfigError(
-            f"initial values must be W [{IMAGE_PIXELS}, {NUM_CLASSES}] and b [{NUM_CLASSES}], "
-            f"got {weights.shape} and {biases.shape}")
-    return weights, biases
-
-
-def _seeded_graph(config: SoftmaxConfig) -> tf.Graph:
-    graph = tf.Graph()
-    if config.seed is not None:
-        graph.seed = config.seed
-    return graph
-
-
-def initial_values(config: SoftmaxConfig) -> tuple[np.ndarray, np.ndarray]:
-    """The initial (W, b) that ``train(config, ...)`` draws.
-
-    Identical to ``train``'s draw when ``config.seed`` is set (the graph-level
-    seed plus fixed op seeds); a fresh random draw when it is None.
-
-    Returns:
-      weights float32 [784, 10], biases float32 [10].
-    """
-    with _seeded_graph(config).as_default() as graph:
-        inference(tf.zeros([1, IMAGE_PIXELS]), init=config.init)
-        weights, biases = _model_variables(graph)
-        with tf.compat.v1.Session(graph=graph) as sess:
-            sess.run(tf.compat.v1.variables_initializer([weights, biases]))
-            return tuple(sess.run([weights, biases]))
-
-
-def default_batches(config: SoftmaxConfig, num_examples: int) -> np.ndarray:
-    """TF1 ``next_batch`` order for ``config``: int64 [steps, batch_size] row indices.
-
-    ``np.random.RandomState(config.seed)`` reproduces what the seed saw after
-    ``read_data_sets(..., seed=config.seed)``; unseeded when the seed is None.
-    """
-    if config.batch_size > num_examples:
-        raise ConfigError(
-            f"--batch-size {config.batch_size} is larger than the training set "
-            f"({num_examples} examples): pass a smaller --batch-size")
-    return batching.tf1_batch_indices(
-        num_examples, config.batch_size, config.steps, np.random.RandomState(config.seed))
+# ------------------------------------------------------------------- the TF1 loop
 
 
 def _model_variables(graph: tf.Graph):
     by_name = {v.op.name: v for v in graph.get_collection(tf.compat.v1.GraphKeys.GLOBAL_VARIABLES)}
     return by_name[f"{SCOPE}/weights"], by_name[f"{SCOPE}/biases"]
-
-
-def _check_datasets(datasets) -> None:
-    for name in ("train", "test"):
-        data_set = getattr(datasets, name)
-        images, labels = np.shape(data_set.images), np.shape(data_set.labels)
-        if len(images) != 2 or images[1] != IMAGE_PIXELS or labels != (images[0], NUM_CLASSES):
-            raise ConfigError(
-                f"datasets.{name} must hold images [N, {IMAGE_PIXELS}] and one-hot labels "
-                f"[N, {NUM_CLASSES}], got {list(images)} and {list(labels)}: build it with "
-                "input_data.from_mnist(mnist, one_hot=True) (reshape=True, the default)")
-
-
-def _check_batches(batches, config: SoftmaxConfig, num_examples: int) -> np.ndarray:
-    if batches is None:
-        return default_batches(config, num_examples)
-    batches = np.asarray(batches, dtype=np.int64)
-    if batches.shape != (config.steps, config.batch_size):
-        raise ConfigError(
-            f"batches must be [steps, batch_size] = [{config.steps}, {config.batch_size}], "
-            f"got {list(batches.shape)}")
-    if batches.size and (batches.min() < 0 or batches.max() >= num_examples):
-        raise ConfigError(f"batch indices must lie in [0, {num_examples}), the training set")
-    return batches
-
-
-def _non_finite_message(step: int, value: float, config: SoftmaxConfig) -> str:
-    """The one log line (and error text) for the first non-finite loss."""
-    if config.loss == "naive":
-        reason = ("a softmax probability underflowed to 0 inside log() of the seed's loss "
-                  "-reduce_sum(y * log(softmax(logits)))")
-        fix = "use --loss stable (cross-entropy through log-softmax)"
-    else:
-        reason = "the logits overflowed: training diverged"
-        fix = "lower --learning-rate or use --reduction mean"
-    then = ("Stopped (--stop-on-nan)" if config.stop_on_nan else
-            "Training continues, as the seed's did, unless --stop-on-nan is given")
-    return f"step {step} (counting from 0): loss is {value}, not finite: {reason}; fix: {fix}. {then}"
-
-
-class _NanWatch:
-    """Counts non-finite losses, logs the first once, raises if asked to stop."""
-
-    def __init__(self, config: SoftmaxConfig):
-        self.config = config
-        self.count = 0
-        self.first: int | None = None
-
-    def update(self, start: int, losses: np.ndarray, so_far: Callable[[], np.ndarray]) -> None:
-        bad = ~np.isfinite(losses)
-        if not bad.any():
-            return
-        self.count += int(bad.sum())
-        if self.first is None:
-            self.first = start + int(np.argmax(bad))
-            value = float(losses[self.first - start])
-            message = _non_finite_message(self.first, value, self.config)
-            if self.config.stop_on_nan:  # the error carries the message, printed once
-                raise NonFiniteLossError(message, step=self.first, value=value,
-                                         losses=so_far()[: self.first + 1])
-            _log.warning(message)
-
-
-def _progbar(steps: int, progress: bool):
-    if not progress:
-        return None
-    import keras
-
-    return keras.utils.Progbar(steps, unit_name="step")
-
-
-def _progbar_update(bar, done: int, losses: np.ndarray) -> None:
-    if bar is None:
-        return
-    last = float(losses[-1]) if losses.size else float("nan")
-    bar.update(done, values=[("loss", last)] if math.isfinite(last) else None)
-
-
-def _write_tensorboard(workdir, losses: np.ndarray) -> None:
-    from tfv1_mnist.summaries import ScalarWriter
-
-    with ScalarWriter(pathlib.Path(workdir) / "tensorboard") as writer:
-        for step, value in enumerate(losses):
-            writer.scalar("loss", float(value), step)
-
-
-# ----------------------------------------------------------------------- runners
 
 
 def _evaluate(sess, correct, images_pl, labels_pl, data_set, variables):
@@ -427,24 +230,44 @@ def _evaluate(sess, correct, images_pl, labels_pl, data_set, variables):
     return (float(count) / n, *values)
 
 
-@contextlib.contextmanager
-def _v1_control_flow():
-    """Builds ``tf.compat.v1.while_loop`` as TF1 did (Enter/Merge/Switch frames).
+def _tf1_while_loop(cond, body, loop_vars, name: str):
+    """``tf.compat.v1.while_loop(..., parallel_iterations=1, back_prop=False)`` as TF1 built it.
 
     TF2's functional ``While`` passes every captured tensor (the data, the
     variables, the index table) through each iteration as a loop variable; TF1's
-    frames enter them once as loop constants.  That is about 20% fewer ops per
-    step, and fewer ops is what this loop's speed is made of.  The switch is
-    process-wide, so it is restored as soon as the loop is built; it only affects
-    graphs built meanwhile outside ``tf.function`` (which always uses ``While``).
+    frames (``Enter``/``Merge``/``Switch``/``NextIteration``/``Exit``) enter them
+    once as loop constants.  That is about 20% fewer ops per step, and fewer ops
+    is what this loop's speed is made of.  ``tf.compat.v1.while_loop`` builds
+    TF1 frames only while control flow v2 is off for the whole process; this
+    builds them in the default graph alone, with the ``WhileContext`` that
+    ``while_loop`` itself uses, and leaves every process-wide setting as it is.
+
+    ``WhileContext`` and ``BuildLoop`` are TensorFlow's private API
+    (``tensorflow/python/ops/control_flow_ops.py``, called from
+    ``while_loop.py``); ``tests/test_softmax_v1.py`` fails if they change.
+
+    Args:
+      cond: ``cond(*loop_vars)`` -> bool scalar tensor.
+      body: ``body(*loop_vars)`` -> the next loop variables.
+      loop_vars: tuple of tensors.  Not a ``tf.TensorArray``: with control flow
+        v2 on, TensorFlow builds only its v2 form, which TF1 frames cannot
+        carry; carry a raw ``TensorArrayV3``'s flow instead (see ``_build_loop``).
+      name: the loop's name scope.
+
+    Returns:
+      The loop variables after the last iteration, a tuple.
+
+    Raises:
+      RuntimeError: called eagerly or inside a ``tf.function``.
     """
-    was_v2 = tf.compat.v1.control_flow_v2_enabled()
-    tf.compat.v1.disable_control_flow_v2()
-    try:
-        yield
-    finally:
-        if was_v2:
-            tf.compat.v1.enable_control_flow_v2()
+    graph = tf.compat.v1.get_default_graph()
+    if tf.executing_eagerly() or graph.building_function:
+        raise RuntimeError("_tf1_while_loop builds a TF1 graph: call it under tf.Graph().as_default()")
+    with tf.compat.v1.name_scope(name, "while", list(loop_vars)):
+        context = _tf1_control_flow.WhileContext(parallel_iterations=1, back_prop=False)
+        if context.outer_context is None:  # as while_loop does: outermost loops only
+            graph.add_to_collection(tf.compat.v1.GraphKeys.WHILE_CONTEXT, context)
+        return tuple(context.BuildLoop(cond, body, tuple(loop_vars), None, False))
 
 
 #: Examples ``train`` gathers per ``Session.run`` by default: each run copies
@@ -511,13 +334,17 @@ def _build_loop(config: SoftmaxConfig, images_var, labels_var, learning_rate):
     rows = tf.reshape(batch_indices, [-1])
     run_images = images_var.sparse_read(rows, name="run_images")
     run_labels = labels_var.sparse_read(rows, name="run_labels")
-    losses = tf.TensorArray(tf.float32, size=0, dynamic_size=True, name="step_losses")
+    # The ops of TF1's tf.TensorArray(tf.float32, size=0, dynamic_size=True),
+    # written directly: the loop carries its flow (see _tf1_while_loop).
+    handle, flow = tf.raw_ops.TensorArrayV3(
+        size=0, dtype=tf.float32, dynamic_size=True, identical_element_shapes=True,
+        name="step_losses")
 
-    def step(i, losses):
-        # losses.flow comes from the previous step's write, which follows its
-        # update and its loss read; this step's variable reads must wait for
-        # both, and nothing else orders them across iterations.
-        with tf.control_dependencies([losses.flow]):
+    def step(i, flow):
+        # flow comes from the previous step's write, which follows its update and
+        # its loss read; this step's variable reads must wait for both, and
+        # nothing else orders them across iterations.
+        with tf.control_dependencies([flow]):
             begin = tf.stack([i * batch_size, 0])
             images = tf.slice(run_images, begin, [batch_size, IMAGE_PIXELS])
             labels = tf.slice(run_labels, begin, [batch_size, NUM_CLASSES])
@@ -525,25 +352,33 @@ def _build_loop(config: SoftmaxConfig, images_var, labels_var, learning_rate):
         with tf.control_dependencies([train_op]):
             # The seed's second Session.run: the same batch, after the update.
             after = loss(inference(images), labels, config)
-        return i + 1, losses.write(i, after), after
+        flow = tf.raw_ops.TensorArrayWriteV3(handle=handle, index=i, value=after, flow_in=flow)
+        return i + 1, flow, after
 
     if config.stop_on_nan:
         # A third loop variable, the last loss, lets the loop stop after it.
-        _, losses, _ = tf.compat.v1.while_loop(
-            lambda i, losses, last: tf.logical_and(i < num_steps, tf.math.is_finite(last)),
-            lambda i, losses, last: step(i, losses), (tf.constant(0), losses, tf.constant(0.0)),
-            parallel_iterations=1, back_prop=False, name="train_steps")
+        _, flow, _ = _tf1_while_loop(
+            lambda i, flow, last: tf.logical_and(i < num_steps, tf.math.is_finite(last)),
+            lambda i, flow, last: step(i, flow), (tf.constant(0), flow, tf.constant(0.0)),
+            name="train_steps")
     else:
-        _, losses = tf.compat.v1.while_loop(
-            lambda i, losses: i < num_steps, lambda i, losses: step(i, losses)[:2],
-            (tf.constant(0), losses),
-            parallel_iterations=1, back_prop=False, name="train_steps")
-    return batch_indices, losses.stack()
+        _, flow = _tf1_while_loop(
+            lambda i, flow: i < num_steps, lambda i, flow: step(i, flow)[:2],
+            (tf.constant(0), flow), name="train_steps")
+    with tf.compat.v1.name_scope("step_losses_stack"):
+        written = tf.raw_ops.TensorArraySizeV3(handle=handle, flow_in=flow)
+        losses = tf.raw_ops.TensorArrayGatherV3(
+            handle=handle, indices=tf.range(0, written), flow_in=flow, dtype=tf.float32,
+            element_shape=[])
+    return batch_indices, losses
+
+
+# ----------------------------------------------------------------------- runners
 
 
 def train(
     config: SoftmaxConfig,
-    datasets,
+    data,
     *,
     batches=None,
     initial=None,
@@ -565,10 +400,12 @@ def train(
 
     Args:
       config: the ``SoftmaxConfig``.
-      datasets: ``input_data.Datasets``: ``.train`` and ``.test`` with
-        ``.images`` float32 [N, 784] and one-hot ``.labels`` [N, 10].
-      batches: int64 [steps, batch_size] row indices into
-        ``datasets.train.images``; None draws TF1's ``next_batch`` order
+      data: a ``datasets.Mnist`` (uint8; preprocessed by ``common.prepare``,
+        TF1's validation split held out), or ``input_data.Datasets`` as TF1
+        code builds them: ``.train`` and ``.test`` with ``.images`` float32
+        [N, 784] and one-hot ``.labels`` [N, 10].
+      batches: int64 [steps, batch_size] row indices into the training images
+        (after the split); None draws TF1's ``next_batch`` order
         (``default_batches``).
       initial: (W float32 [784, 10], b float32 [10]) to start from; None draws
         them per ``config.init`` and ``config.seed`` (``initial_values``).
@@ -588,14 +425,14 @@ def train(
 
     Raises:
       NonFiniteLossError: a loss was not finite and ``config.stop_on_nan``.
-      ConfigError: ``batches`` or ``initial`` have the wrong shape.
+      ConfigError: ``data``, ``batches`` or ``initial`` have the wrong shape.
     """
-    _check_datasets(datasets)
-    train_set, test_set = datasets.train, datasets.test
+    data = common.as_datasets(data, seed=config.seed)
+    train_set, test_set = data.train, data.test
     num_examples = train_set.images.shape[0]
-    batches = _check_batches(batches, config, num_examples)
+    batches = common.check_batches(batches, config, num_examples)
     if initial is not None:
-        initial = _check_initial(initial)
+        initial = common.check_initial(initial)
     if step_callback is not None:
         steps_per_run = 1
     elif steps_per_run is None:
@@ -603,7 +440,7 @@ def train(
     if steps_per_run < 1:
         raise ConfigError(f"steps_per_run must be >= 1, got {steps_per_run}")
 
-    with _seeded_graph(config).as_default() as graph:
+    with common.seeded_graph(config).as_default() as graph:
         # The placeholders carry the training set in the upload run and the test
         # set in the training runs.
         images_pl, labels_pl = placeholder_inputs()
@@ -614,9 +451,7 @@ def train(
         data_labels = tf.compat.v1.Variable(
             labels_pl, trainable=False, collections=[], name="train_labels")
         learning_rate = tf.constant(config.learning_rate, tf.float32, name="learning_rate")
-        with _v1_control_flow():
-            batch_indices, step_losses = _build_loop(
-                config, data_images, data_labels, learning_rate)
+        batch_indices, step_losses = _build_loop(config, data_images, data_labels, learning_rate)
         with tf.control_dependencies([step_losses]):
             # After the run's last step: the test set's count of right answers,
             # and the values of W and b.
@@ -636,8 +471,8 @@ def train(
             # its executor here, so that train_seconds measures the runs alone.
             sess.run(fetches, {batch_indices: batches[:0], **no_test})
             losses = np.full(config.steps, np.nan, dtype=np.float32)
-            watch = _NanWatch(config)
-            bar = _progbar(config.steps, progress)
+            watch = common.NanWatch(config)
+            bar = common.progbar(config.steps, progress)
             start, start_cpu = time.perf_counter(), time.process_time()
             done = 0
             while done < config.steps:
@@ -651,7 +486,7 @@ def train(
                 done += got.shape[0]
                 if step_callback is not None:
                     step_callback(done - 1, float(got[-1]), final_w, final_b)
-                _progbar_update(bar, done, got)
+                common.progbar_update(bar, done, got)
             train_seconds = time.perf_counter() - start
             train_cpu_seconds = time.process_time() - start_cpu
             n_test = test_set.images.shape[0]
@@ -661,17 +496,40 @@ def train(
                 path.mkdir(parents=True, exist_ok=True)
                 saver.save(sess, str(path / "model.ckpt"), global_step=config.steps)
     if workdir is not None:
-        _write_tensorboard(workdir, losses)
+        common.write_tensorboard(workdir, losses)
     return SoftmaxResult(
         loss=losses, weights=final_w, biases=final_b, test_accuracy=test_accuracy,
-        nan_steps=watch.count, train_seconds=train_seconds,
-        examples_per_second=config.steps * config.batch_size / max(train_seconds, 1e-12),
-        config=config, train_cpu_seconds=train_cpu_seconds)
+        nan_steps=watch.count, train_seconds=train_seconds, config=config,
+        train_cpu_seconds=train_cpu_seconds)
+
+
+def train_on_schedule(config: SoftmaxConfig, data, schedule: contract.Schedule,
+                      initial) -> contract.TrainResult:
+    """``train`` behind the contract: ``train(config, data, schedule, initial) -> TrainResult``.
+
+    Args:
+      config: the ``SoftmaxConfig``; its ``steps`` and ``batch_size`` become the
+        schedule's.
+      data: a ``datasets.Mnist`` (uint8), preprocessed by ``common.prepare``.
+      schedule: the batch order, rows of the training set after the split
+        (``common.schedule``); every epoch must fill whole batches.
+      initial: ``[W float32 [784, 10], b float32 [10]]``, the canonical order.
+
+    Returns:
+      ``contract.TrainResult``: weights ``(W, b)``, the loss of every step after
+      its update, the test accuracy; ``native`` is the ``SoftmaxResult``.
+    """
+    config, table = common.schedule_config(config, schedule)
+    result = train(config, data, batches=table, initial=initial)
+    return contract.TrainResult(
+        weights=(result.weights, result.biases), step_loss=result.loss,
+        loss_timing=contract.LOSS_AFTER_UPDATE, test_accuracy=result.test_accuracy,
+        train_seconds=result.train_seconds, native=result)
 
 
 def train_feed(
     config: SoftmaxConfig,
-    datasets,
+    data,
     *,
     batches=None,
     initial=None,
@@ -685,9 +543,9 @@ def train_feed(
     benchmark.
 
     Args:
-      config, datasets, batches, initial, progress: as in ``train``.  With
-        ``batches`` given, batch ``i`` is ``datasets.train.images[batches[i]]``;
-        ``batches="next_batch"`` calls ``datasets.train.next_batch`` instead, as
+      config, data, batches, initial, progress: as in ``train``.  With
+        ``batches`` given, batch ``i`` is ``data.train.images[batches[i]]``;
+        ``batches="next_batch"`` calls ``data.train.next_batch`` instead, as
         the seed did.
 
     Returns:
@@ -696,12 +554,12 @@ def train_feed(
     Raises:
       NonFiniteLossError: a loss was not finite and ``config.stop_on_nan``.
     """
-    _check_datasets(datasets)
-    train_set = datasets.train
+    data = common.as_datasets(data, seed=config.seed)
+    train_set = data.train
     use_next_batch = isinstance(batches, str) and batches == "next_batch"
     if not use_next_batch:
-        batches = _check_batches(batches, config, train_set.images.shape[0])
-    with _seeded_graph(config).as_default() as graph:
+        batches = common.check_batches(batches, config, train_set.images.shape[0])
+    with common.seeded_graph(config).as_default() as graph:
         images_pl, labels_pl = placeholder_inputs()
         logits = inference(images_pl, init=config.init, initial=initial)
         loss_op = loss(logits, labels_pl, config)
@@ -717,8 +575,8 @@ def train_feed(
             sess.run(train_op, empty)
             sess.run(loss_op, empty)
             losses = np.full(config.steps, np.nan, dtype=np.float32)
-            watch = _NanWatch(config)
-            bar = _progbar(config.steps, progress)
+            watch = common.NanWatch(config)
+            bar = common.progbar(config.steps, progress)
             start, start_cpu = time.perf_counter(), time.process_time()
             for step in range(config.steps):
                 feed = fill_feed_dict(
@@ -727,13 +585,20 @@ def train_feed(
                 sess.run(train_op, feed_dict=feed)
                 losses[step] = sess.run(loss_op, feed_dict=feed)
                 watch.update(step, losses[step: step + 1], lambda: losses)
-                _progbar_update(bar, step + 1, losses[step: step + 1])
+                common.progbar_update(bar, step + 1, losses[step: step + 1])
             train_seconds = time.perf_counter() - start
             train_cpu_seconds = time.process_time() - start_cpu
             test_accuracy, final_w, final_b = _evaluate(
-                sess, correct, images_pl, labels_pl, datasets.test, (weights, biases))
+                sess, correct, images_pl, labels_pl, data.test, (weights, biases))
     return SoftmaxResult(
         loss=losses, weights=final_w, biases=final_b, test_accuracy=test_accuracy,
-        nan_steps=watch.count, train_seconds=train_seconds,
-        examples_per_second=config.steps * config.batch_size / max(train_seconds, 1e-12),
-        config=config, train_cpu_seconds=train_cpu_seconds)
+        nan_steps=watch.count, train_seconds=train_seconds, config=config,
+        train_cpu_seconds=train_cpu_seconds)
+
+
+IMPLEMENTATION = contract.Implementation(
+    model="softmax", name="v1", train=train_on_schedule,
+    summary="TF1 graph: placeholders, a Session, GradientDescentOptimizer; "
+            "the steps of a run in one TF1 while_loop",
+    note="the seed's own program, the reference: the loss of each step is re-read after its update "
+         "(the seed's second Session.run)")

@@ -1,6 +1,8 @@
 """The seed's softmax regression in TF2: a ``tf.Module``, ``GradientTape``, ``tf.function``.
 
-The TF2 twin of ``softmax_v1``.  From the same initial values and the same
+The TF2 twin of ``v1``, with the same runner names (``train``,
+``train_on_schedule``, ``IMPLEMENTATION``) and result; what both share (the
+data, the initial values, the checks, the reports) is in ``common``.  From the same initial values and the same
 batches its per-step losses match v1's to float32 round-off: the same ops
 compute the logits and the loss (``ops.model_loss``), and the update is the same
 plain gradient descent, ``w.assign_sub(learning_rate * grad)``, which is what
@@ -11,7 +13,8 @@ is a ``tf.Module`` that creates its variables once; ``train_step`` is one
 update of the model on one batch, returning that batch's loss after the update
 (the seed's meaning); ``train`` runs ``steps_per_run`` of them in one
 ``tf.function`` call (a ``tf.range`` loop over batch indices into the resident
-training set), and ``evaluate`` measures a data set.
+training set), ``train_on_schedule`` is ``train`` behind the one contract of
+every trainer (``tfv1_mnist.contract``), and ``evaluate`` measures a data set.
 """
 
 from __future__ import annotations
@@ -24,30 +27,19 @@ from typing import Callable
 import numpy as np
 import tensorflow as tf
 
-from tfv1_mnist import ops
-from tfv1_mnist.softmax import v1 as softmax_v1
+from tfv1_mnist import contract, ops
 from tfv1_mnist.config import SoftmaxConfig
 from tfv1_mnist.errors import ConfigError
-# The input checks, the non-finite-loss watch, the progress bar and the
-# TensorBoard writer are softmax_v1's, so that both trainers accept, report and
-# fail alike.
-from tfv1_mnist.softmax.v1 import (
-    NonFiniteLossError,
-    SoftmaxResult,
-    _check_batches,
-    _check_datasets,
-    _check_initial,
-    _NanWatch,
-    _progbar,
-    _progbar_update,
-    _write_tensorboard,
-)
+from tfv1_mnist.softmax import common
+from tfv1_mnist.softmax.common import NonFiniteLossError, SoftmaxResult
 
 __all__ = [
     "SoftmaxRegression",
     "train_step",
     "evaluate",
     "train",
+    "train_on_schedule",
+    "IMPLEMENTATION",
     "NonFiniteLossError",
     "SoftmaxResult",
 ]
@@ -59,12 +51,12 @@ class SoftmaxRegression(tf.Module):
     Args:
       initial: (weights float32 [784, 10], biases float32 [10]) to start from.
       name: the module name; the variables are ``<name>/weights`` and
-        ``<name>/biases``, as in ``softmax_v1``.
+        ``<name>/biases``, as in ``v1``.
     """
 
-    def __init__(self, initial, name: str = softmax_v1.SCOPE):
+    def __init__(self, initial, name: str = common.SCOPE):
         super().__init__(name=name)
-        weights, biases = _check_initial(initial)
+        weights, biases = common.check_initial(initial)
         with self.name_scope:
             self.weights = tf.Variable(weights, name="weights")
             self.biases = tf.Variable(biases, name="biases")
@@ -119,8 +111,8 @@ def evaluate(model: SoftmaxRegression, images, labels) -> dict:
     if n == 0:
         return {"accuracy": float("nan"), "num_examples": 0}
     logits = model(tf.convert_to_tensor(images, tf.float32))
-    # Counted as an integer, as softmax_v1.evaluation does, so both report the same float.
-    correct = tf.reduce_sum(tf.cast(tf.equal(tf.argmax(logits, 1), tf.argmax(labels, 1)), tf.int32))
+    # Counted as an integer, as v1.evaluation does, so both report the same float.
+    correct = ops.correct_count(labels, logits)
     return {"accuracy": int(correct) / n, "num_examples": n}
 
 
@@ -148,7 +140,7 @@ def _make_runner(model: SoftmaxRegression, images: tf.Tensor, labels: tf.Tensor,
 
 def train(
     config: SoftmaxConfig,
-    datasets,
+    data,
     *,
     batches=None,
     initial=None,
@@ -159,16 +151,18 @@ def train(
 ) -> SoftmaxResult:
     """Trains the seed's softmax regression in TF2, ``steps_per_run`` steps per call.
 
-    Same signature and result as ``softmax_v1.train``.
+    Same signature and result as ``v1.train``.
 
     Args:
       config: the ``SoftmaxConfig``.
-      datasets: ``input_data.Datasets`` (``.train``, ``.test`` with float32
-        ``.images`` [N, 784] and one-hot ``.labels`` [N, 10]).
-      batches: int64 [steps, batch_size] row indices into
-        ``datasets.train.images``; None draws TF1's ``next_batch`` order.
+      data: a ``datasets.Mnist`` (uint8; preprocessed by ``common.prepare``,
+        TF1's validation split held out), or ``input_data.Datasets``
+        (``.train``, ``.test`` with float32 ``.images`` [N, 784] and one-hot
+        ``.labels`` [N, 10]).
+      batches: int64 [steps, batch_size] row indices into the training images
+        (after the split); None draws TF1's ``next_batch`` order.
       initial: (W float32 [784, 10], b float32 [10]); None draws them as
-        ``softmax_v1.initial_values(config)`` does, so v1 and v2 start alike.
+        ``common.initial_values(config)`` does, so v1 and v2 start alike.
       workdir: if given, writes a ``tf.train.Checkpoint`` (through a
         ``CheckpointManager``) to ``workdir/checkpoint/`` and the loss scalar to
         ``workdir/tensorboard/``.
@@ -182,12 +176,12 @@ def train(
 
     Raises:
       NonFiniteLossError: a loss was not finite and ``config.stop_on_nan``.
-      ConfigError: ``batches`` or ``initial`` have the wrong shape.
+      ConfigError: ``data``, ``batches`` or ``initial`` have the wrong shape.
     """
-    _check_datasets(datasets)
-    train_set = datasets.train
-    batches = _check_batches(batches, config, train_set.images.shape[0])
-    initial = softmax_v1.initial_values(config) if initial is None else _check_initial(initial)
+    data = common.as_datasets(data, seed=config.seed)
+    train_set = data.train
+    batches = common.check_batches(batches, config, train_set.images.shape[0])
+    initial = common.initial_values(config) if initial is None else common.check_initial(initial)
     if step_callback is not None:
         steps_per_run = 1
     if steps_per_run < 1:
@@ -198,11 +192,11 @@ def train(
     labels = tf.constant(np.asarray(train_set.labels, dtype=np.float32))
     run_steps = _make_runner(model, images, labels, config)
     # Trace and optimise the step function on zero steps, so that train_seconds
-    # measures the steps alone (as softmax_v1.train does).
+    # measures the steps alone (as v1.train does).
     run_steps(tf.zeros([0, config.batch_size], tf.int64))
     losses = np.full(config.steps, np.nan, dtype=np.float32)
-    watch = _NanWatch(config)
-    bar = _progbar(config.steps, progress)
+    watch = common.NanWatch(config)
+    bar = common.progbar(config.steps, progress)
     start, start_cpu = time.perf_counter(), time.process_time()
     done = 0
     while done < config.steps:
@@ -212,19 +206,49 @@ def train(
         done += got.shape[0]
         if step_callback is not None:
             step_callback(done - 1, float(got[-1]), model.weights.numpy(), model.biases.numpy())
-        _progbar_update(bar, done, got)
+        common.progbar_update(bar, done, got)
     train_seconds = time.perf_counter() - start
     train_cpu_seconds = time.process_time() - start_cpu
-    test = datasets.test
+    test = data.test
     test_accuracy = evaluate(model, test.images, test.labels)["accuracy"]
     if workdir is not None:
         checkpoint = tf.train.Checkpoint(model=model)
         manager = tf.train.CheckpointManager(
             checkpoint, str(pathlib.Path(workdir) / "checkpoint"), max_to_keep=1)
         manager.save(checkpoint_number=config.steps)
-        _write_tensorboard(workdir, losses)
+        common.write_tensorboard(workdir, losses)
     return SoftmaxResult(
         loss=losses, weights=model.weights.numpy(), biases=model.biases.numpy(),
         test_accuracy=test_accuracy, nan_steps=watch.count, train_seconds=train_seconds,
-        examples_per_second=config.steps * config.batch_size / max(train_seconds, 1e-12),
         config=config, train_cpu_seconds=train_cpu_seconds)
+
+
+def train_on_schedule(config: SoftmaxConfig, data, schedule: contract.Schedule,
+                      initial) -> contract.TrainResult:
+    """``train`` behind the contract: ``train(config, data, schedule, initial) -> TrainResult``.
+
+    Args:
+      config: the ``SoftmaxConfig``; its ``steps`` and ``batch_size`` become the
+        schedule's.
+      data: a ``datasets.Mnist`` (uint8), preprocessed by ``common.prepare``.
+      schedule: the batch order, rows of the training set after the split
+        (``common.schedule``); every epoch must fill whole batches.
+      initial: ``[W float32 [784, 10], b float32 [10]]``, the canonical order.
+
+    Returns:
+      ``contract.TrainResult``: weights ``(W, b)``, the loss of every step after
+      its update, the test accuracy; ``native`` is the ``SoftmaxResult``.
+    """
+    config, table = common.schedule_config(config, schedule)
+    result = train(config, data, batches=table, initial=initial)
+    return contract.TrainResult(
+        weights=(result.weights, result.biases), step_loss=result.loss,
+        loss_timing=contract.LOSS_AFTER_UPDATE, test_accuracy=result.test_accuracy,
+        train_seconds=result.train_seconds, native=result)
+
+
+IMPLEMENTATION = contract.Implementation(
+    model="softmax", name="v2", train=train_on_schedule,
+    summary="TF2: a tf.Module, GradientTape and tf.function, the steps of a call in a tf.range loop",
+    note="the update is w.assign_sub(learning_rate * grad), the arithmetic of TF1's "
+         "ApplyGradientDescent kernel, on the same ops.model_loss; bit-identical to v1 on CPU")
