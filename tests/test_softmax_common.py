@@ -67,14 +67,30 @@ def test_schedule_is_tf1s_next_batch_order_after_the_split(sample):
         common.schedule(SoftmaxConfig(batch_size=4000), sample)
 
 
-def test_schedule_config_takes_the_schedules_steps_and_batch_size():
+def test_train_on_schedule_takes_the_schedules_steps_and_batch_size():
+    seen = {}
+
+    def fake_train(config, data, *, batches, initial):
+        seen.update(config=config, data=data, batches=batches, initial=initial)
+        return common.SoftmaxResult(
+            loss=np.arange(config.steps, dtype=np.float32), weights=np.ones((784, 10), np.float32),
+            biases=np.zeros(10, np.float32), test_accuracy=0.25, nan_steps=0, train_seconds=1.5,
+            config=config)
+
     config = SoftmaxConfig(steps=1000, batch_size=100, seed=1, loss="stable")
     table = np.arange(12).reshape(4, 3)
-    adapted, got = common.schedule_config(config, contract.Schedule.from_table(table))
-    assert adapted == dataclasses.replace(config, steps=4, batch_size=3)
-    np.testing.assert_array_equal(got, table)
+    result = common.train_on_schedule(fake_train, config, "data", contract.Schedule.from_table(table), ["w", "b"])
+    assert seen["config"] == dataclasses.replace(config, steps=4, batch_size=3)
+    np.testing.assert_array_equal(seen["batches"], table)
+    assert (seen["data"], seen["initial"]) == ("data", ["w", "b"])
+    assert isinstance(result, contract.TrainResult)
+    assert [w.shape for w in result.weights] == [(784, 10), (10,)]
+    np.testing.assert_array_equal(result.step_loss, np.arange(4, dtype=np.float32))
+    assert result.loss_timing == contract.LOSS_AFTER_UPDATE
+    assert (result.test_accuracy, result.train_seconds) == (0.25, 1.5)
+    assert result.native.config is seen["config"]
     with pytest.raises(ConfigError, match="no steps"):
-        common.schedule_config(config, contract.Schedule(epochs=(), batch_size=3))
+        common.train_on_schedule(fake_train, config, "data", contract.Schedule(epochs=(), batch_size=3), [])
 
 
 def test_initial_weights_are_initial_values_in_canonical_order():

@@ -10,6 +10,7 @@ same weights, accept the same inputs, and report, warn and fail alike:
 * the initial values (``initial_values``: TF1's seeded ``random_normal``) and
   the batch order (``default_batches``: TF1's ``next_batch``), both drawn from
   ``config.seed`` alone;
+* ``train_on_schedule``, a twin's ``train`` behind the contract;
 * ``SoftmaxResult``, the input checks, the non-finite-loss watch
   (``NanWatch``, ``NonFiniteLossError``), the progress bar and the TensorBoard
   writer.
@@ -53,7 +54,7 @@ __all__ = [
     "check_initial",
     "check_datasets",
     "check_batches",
-    "schedule_config",
+    "train_on_schedule",
     "NanWatch",
     "progbar",
     "progbar_update",
@@ -249,8 +250,22 @@ def schedule(config: SoftmaxConfig, data: datasets.Mnist) -> contract.Schedule:
     return contract.Schedule.from_table(default_batches(config, n))
 
 
-def schedule_config(config: SoftmaxConfig, schedule_: contract.Schedule) -> tuple[SoftmaxConfig, np.ndarray]:
-    """``config`` with the schedule's steps and batch size, and the schedule's int64 [steps, batch] table.
+def train_on_schedule(train: Callable[..., "SoftmaxResult"], config: SoftmaxConfig, data,
+                      schedule_: contract.Schedule, initial) -> contract.TrainResult:
+    """Runs a twin's ``train`` behind the contract; each twin's ``train_on_schedule`` is this.
+
+    Args:
+      train: ``v1.train`` or ``v2.train``.
+      config: the ``SoftmaxConfig``; its ``steps`` and ``batch_size`` become the
+        schedule's.
+      data: a ``datasets.Mnist`` (uint8), preprocessed by ``prepare``.
+      schedule_: the batch order, rows of the training set after the split
+        (``schedule``); every epoch must fill whole batches.
+      initial: ``[W float32 [784, 10], b float32 [10]]``, the canonical order.
+
+    Returns:
+      ``contract.TrainResult``: weights ``(W, b)``, the loss of every step after
+      its update, the test accuracy; ``native`` is the ``SoftmaxResult``.
 
     Raises:
       ConfigError: the schedule is empty, or an epoch ends in a short batch.
@@ -260,7 +275,11 @@ def schedule_config(config: SoftmaxConfig, schedule_: contract.Schedule) -> tupl
         raise ConfigError("the schedule has no steps: a softmax run needs at least one")
     if (config.steps, config.batch_size) != table.shape:
         config = dataclasses.replace(config, steps=table.shape[0], batch_size=table.shape[1])
-    return config, table
+    result = train(config, data, batches=table, initial=initial)
+    return contract.TrainResult(
+        weights=(result.weights, result.biases), step_loss=result.loss,
+        loss_timing=contract.LOSS_AFTER_UPDATE, test_accuracy=result.test_accuracy,
+        train_seconds=result.train_seconds, native=result)
 
 
 # ------------------------------------------------------------------------ checks

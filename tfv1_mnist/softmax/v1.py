@@ -507,24 +507,10 @@ def train_on_schedule(config: SoftmaxConfig, data, schedule: contract.Schedule,
                       initial) -> contract.TrainResult:
     """``train`` behind the contract: ``train(config, data, schedule, initial) -> TrainResult``.
 
-    Args:
-      config: the ``SoftmaxConfig``; its ``steps`` and ``batch_size`` become the
-        schedule's.
-      data: a ``datasets.Mnist`` (uint8), preprocessed by ``common.prepare``.
-      schedule: the batch order, rows of the training set after the split
-        (``common.schedule``); every epoch must fill whole batches.
-      initial: ``[W float32 [784, 10], b float32 [10]]``, the canonical order.
-
-    Returns:
-      ``contract.TrainResult``: weights ``(W, b)``, the loss of every step after
-      its update, the test accuracy; ``native`` is the ``SoftmaxResult``.
+    ``data`` is a ``datasets.Mnist``, ``initial`` is ``[W, b]``; the config takes
+    the schedule's steps and batch size (``common.train_on_schedule``).
     """
-    config, table = common.schedule_config(config, schedule)
-    result = train(config, data, batches=table, initial=initial)
-    return contract.TrainResult(
-        weights=(result.weights, result.biases), step_loss=result.loss,
-        loss_timing=contract.LOSS_AFTER_UPDATE, test_accuracy=result.test_accuracy,
-        train_seconds=result.train_seconds, native=result)
+    return common.train_on_schedule(train, config, data, schedule, initial)
 
 
 def train_feed(
