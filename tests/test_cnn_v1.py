@@ -10,7 +10,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-from tfv1_mnist import cnn_v1  # noqa: E402
+from tfv1_mnist.cnn import v1 as cnn_v1  # noqa: E402
 from tfv1_mnist.config import CNNConfig  # noqa: E402
 from tfv1_mnist.errors import ConfigError  # noqa: E402
 

@@ -9,7 +9,7 @@ import pytest
 
 tf = pytest.importorskip("tensorflow")
 
-from tfv1_mnist import cnn_v2  # noqa: E402
+from tfv1_mnist.cnn import v2 as cnn_v2  # noqa: E402
 from tfv1_mnist.config import CNNConfig  # noqa: E402
 from tfv1_mnist.errors import ConfigError, DataError  # noqa: E402
 

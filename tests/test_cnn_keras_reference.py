@@ -9,7 +9,8 @@ import pytest
 
 pytest.importorskip("tensorflow")
 
-from tfv1_mnist import cnn_v2, datasets, keras_reference  # noqa: E402
+from tfv1_mnist import datasets  # noqa: E402
+from tfv1_mnist.cnn import keras_reference, v2 as cnn_v2  # noqa: E402
 from tfv1_mnist.config import CNNConfig  # noqa: E402
 from tfv1_mnist.errors import ConfigError  # noqa: E402
 
