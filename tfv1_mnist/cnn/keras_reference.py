@@ -3,7 +3,8 @@
 Pattern: the seed's own code path — a ``keras.Sequential`` compiled with
 ``adam``, ``sparse_categorical_crossentropy`` and ``accuracy``, trained by
 ``model.fit(..., validation_data=(x_test, y_test))`` — wrapped so that it can
-start from ``cnn_v2``'s initial weights and replay ``cnn_v2``'s batch order.
+start from ``common.initial_weights`` and replay ``common.epoch_indices``'
+order, as ``v2`` does.
 With the same config both implementations then see identical inputs, and any
 difference in their histories comes from the numerics alone.
 
@@ -31,9 +32,12 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from tfv1_mnist import contract
+from tfv1_mnist.cnn import common
+from tfv1_mnist.cnn.common import prepare_images
 from tfv1_mnist.config import CNNConfig
 
-__all__ = ["build_model", "prepare_images", "train"]
+__all__ = ["build_model", "prepare_images", "train", "train_on_schedule", "IMPLEMENTATION"]
 
 _log = logging.getLogger(__name__)
 
@@ -50,8 +54,8 @@ def build_model(learning_rate: float = 0.001,
 
     Returns:
       A compiled ``keras.Sequential``: input float32 [N,28,28,1], output softmax
-      probabilities float32 [N,10].  Its ``get_weights()`` order is the one
-      ``cnn_v2`` uses.
+      probabilities float32 [N,10].  Its ``get_weights()`` order is the
+      canonical one (``common.WEIGHT_SHAPES``).
     """
     model = keras.Sequential([
         keras.Input(shape=(28, 28, 1)),
@@ -66,20 +70,6 @@ def build_model(learning_rate: float = 0.001,
     model.compile(optimizer=keras.optimizers.Adam(learning_rate=learning_rate),
                   loss=loss, metrics=["accuracy"])
     return model
-
-
-def prepare_images(x: np.ndarray, normalize: bool) -> np.ndarray:
-    """The seed's input: float32 [N,28,28,1], raw 0..255 or (``normalize``) ``x / 255``.
-
-    Args:
-      x: uint8 [N,28,28] images.
-      normalize: divide by 255 (bit-identical to ``cnn_v2.scale_images``).
-
-    Returns:
-      float32 [N,28,28,1].
-    """
-    x = np.asarray(x).reshape(-1, 28, 28, 1).astype(np.float32)
-    return x / np.float32(255.0) if normalize else x
 
 
 class _RecordedLoss(keras.losses.SparseCategoricalCrossentropy):
@@ -118,9 +108,9 @@ def train(config: CNNConfig, data: Any, *, initial_weights: Sequence[np.ndarray]
       data: a ``datasets.Mnist`` (uint8 x_train [N,28,28], y_train [N], x_test
         [M,28,28], y_test [M]).
       initial_weights: 8 arrays in Keras order, or None for
-        ``cnn_v2.initial_weights(seed)`` — the same start as ``cnn_v2``.
+        ``common.initial_weights(seed)`` — the same start as ``v2``.
       batches: one int64 index array per epoch, or None for
-        ``cnn_v2.epoch_indices(N, seed, epoch)`` — the same order as ``cnn_v2``.
+        ``common.epoch_indices(N, seed, epoch)`` — the same order as ``v2``.
         With ``config.seed`` None a seed is drawn for both.
       verbose: ``fit``'s verbosity (0 silent, 1 progress bar).
 
@@ -130,35 +120,33 @@ def train(config: CNNConfig, data: Any, *, initial_weights: Sequence[np.ndarray]
       and validation as ``fit`` times them) and ``step_loss`` (one per step).
 
     Raises:
-      DataError: the arrays have the wrong shapes (``cnn_v2.check_data``).
+      DataError: the arrays have the wrong shapes (``common.check_data``).
       ConfigError: ``batches`` is too short or holds a bad epoch order
-        (``cnn_v2.check_batches``), or ``initial_weights`` are not
-        ``cnn_v2.WEIGHT_SHAPES``.
+        (``common.check_batches``), or ``initial_weights`` are not
+        ``common.WEIGHT_SHAPES``.
     """
-    from tfv1_mnist import cnn_v2
-
-    x_train, y_train, x_test, y_test = cnn_v2.check_data(data)
-    batches = cnn_v2.check_batches(batches, len(x_train), config.epochs)
-    seed = config.seed if config.seed is not None else cnn_v2.draw_run_seed()
+    x_train, y_train, x_test, y_test = common.check_data(data)
+    batches = common.check_batches(batches, len(x_train), config.epochs)
+    seed = config.seed if config.seed is not None else common.draw_run_seed()
     recorded = _RecordedLoss()
     model = build_model(config.learning_rate, loss=recorded)
     if initial_weights is not None:
-        cnn_v2.check_weights(initial_weights)
+        common.check_weights(initial_weights)
     model.set_weights(list(initial_weights) if initial_weights is not None
-                      else cnn_v2.initial_weights(seed))
+                      else common.initial_weights(seed))
     x_train = prepare_images(x_train, config.normalize)
     x_test = prepare_images(x_test, config.normalize)
     y_train = y_train.astype(np.int64)
     y_test = y_test.astype(np.int64)
     # Uploaded once; each epoch's dataset gathers its batches from these.
     x_train_t, y_train_t = tf.constant(x_train), tf.constant(y_train)
-    history: dict[str, list] = {k: [] for k in cnn_v2.HISTORY_KEYS}
+    history = common.empty_history()
     for epoch in range(config.epochs):
         order = (batches[epoch] if batches is not None
-                 else cnn_v2.epoch_indices(len(x_train), seed, epoch))
+                 else common.epoch_indices(len(x_train), seed, epoch))
         step_cb = _StepLoss(recorded)
         start = time.perf_counter()
-        fit = model.fit(cnn_v2.make_dataset(x_train_t, y_train_t, order, config.batch_size),
+        fit = model.fit(common.make_dataset(x_train_t, y_train_t, order, config.batch_size),
                         validation_data=(x_test, y_test), initial_epoch=epoch, epochs=epoch + 1,
                         shuffle=False, verbose=verbose, callbacks=[step_cb])
         history["epoch_seconds"].append(time.perf_counter() - start)
@@ -166,3 +154,39 @@ def train(config: CNNConfig, data: Any, *, initial_weights: Sequence[np.ndarray]
             history[key].append(float(fit.history[key][-1]))
         history["step_loss"].extend(step_cb.losses)
     return model, history
+
+
+def train_on_schedule(config: CNNConfig, data: Any, schedule: contract.Schedule,
+                      initial: Sequence[np.ndarray]) -> contract.TrainResult:
+    """``contract.Trainer``: ``train`` (the seed's ``fit``) on the schedule's batches, from ``initial``.
+
+    Args:
+      config: a ``CNNConfig`` whose ``epochs`` and ``batch_size`` are the schedule's.
+      data: a ``datasets.Mnist`` of uint8 arrays.
+      schedule: one row order per epoch (``common.schedule``).
+      initial: 8 arrays in Keras order (``common.WEIGHT_SHAPES``).
+
+    Returns:
+      A ``contract.TrainResult``: the trained weights in Keras order, the loss
+      ``fit`` differentiated at every step (before its update), the last epoch's
+      ``val_accuracy`` on the test set, and the Keras model as ``native``.
+
+    Raises:
+      ConfigError: the schedule does not fit ``config`` or ``data``, or
+        ``initial`` has the wrong shapes.
+    """
+    batches = common.schedule_batches(config, data, schedule)
+    model, history = train(config, data, initial_weights=initial, batches=batches)
+    return contract.TrainResult(
+        weights=model.get_weights(), step_loss=history["step_loss"],
+        loss_timing=contract.LOSS_BEFORE_UPDATE, test_accuracy=history["val_accuracy"][-1],
+        train_seconds=float(sum(history["epoch_seconds"])),
+        history={k: history[k] for k in common.EPOCH_KEYS}, native=model)
+
+
+IMPLEMENTATION = contract.Implementation(
+    model="cnn", name="keras", train=train_on_schedule,
+    summary="the seed's program: keras.Sequential compiled with adam, trained by model.fit",
+    note="Keras model.fit runs Keras' Adam on the same cross-entropy as v2; fit's per-step loss is "
+         "read after every batch from the loss object fit differentiates (keras_reference), so it "
+         "is the step's own loss, not one recovered from Keras' running mean")

@@ -1,15 +1,17 @@
 """The seed's Keras CNN rebuilt as a TF1 graph: placeholders, a Session, AdamOptimizer.
 
 It exists so that the comparison can set a graph-mode, session-based program
-beside the TF2 custom loop (``cnn_v2``) and the seed's ``model.fit``
+beside the TF2 custom loop (``v2``) and the seed's ``model.fit``
 (``keras_reference``), all three from the same initial weights on the same
-batches.
+batches (``tfv1_mnist.cnn.common``).
 
 Pattern: TF 1.x ``mnist.py`` / ``fully_connected_feed.py``.  The graph builders
 ``placeholder_inputs``, ``inference``, ``loss``, ``training`` and ``evaluation``
-only build; the runner ``train_and_evaluate`` builds them into its own
-``tf.Graph``, feeds batches with ``fill_feed_dict`` and closes its Session.
-Nothing here calls ``disable_v2_behavior``, so v1 and v2 code share a process.
+only build; the runners below them (``train_and_evaluate``, ``evaluate``,
+``predict_proba``, and the ``contract`` trainer ``train_on_schedule``, the
+same names as ``v2``'s) build them into their own ``tf.Graph``, feed batches
+with ``fill_feed_dict`` and close their Session.  Nothing here calls
+``disable_v2_behavior``, so v1 and v2 code share a process.
 
 Adam, TF1 against Keras 3 (read from TF's ``ApplyAdam`` kernel in
 ``training_ops.cc`` and Keras' ``optimizers/adam.py``).  Both compute, at step
@@ -38,16 +40,22 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import Mapping, Sequence
+import os
+from typing import Any, Mapping, Sequence
 
+import keras
 import numpy as np
+import tensorflow as tf
 
+from tfv1_mnist import contract, ops
+from tfv1_mnist.cnn import common
+from tfv1_mnist.cnn.common import KERAS_ADAM
 from tfv1_mnist.config import CNNConfig
-from tfv1_mnist.errors import ConfigError
+from tfv1_mnist.errors import ConfigError, DataError
 
 __all__ = [
     "KERAS_ADAM",
-    "WEIGHT_SHAPES",
+    "VARIABLES",
     "placeholder_inputs",
     "inference",
     "loss",
@@ -56,34 +64,20 @@ __all__ = [
     "fill_feed_dict",
     "do_eval",
     "train_and_evaluate",
+    "evaluate",
     "predict_proba",
+    "train_on_schedule",
+    "IMPLEMENTATION",
 ]
 
 _log = logging.getLogger(__name__)
 
-NUM_CLASSES = 10
-IMAGE_SIZE = 28
-
-#: ``tf.compat.v1.train.AdamOptimizer`` arguments equal to ``keras.optimizers.Adam()``'s defaults.
-KERAS_ADAM = {"beta1": 0.9, "beta2": 0.999, "epsilon": 1e-7}
-
-#: Variable shapes in Keras Sequential order (what ``model.get_weights()`` returns).
-WEIGHT_SHAPES = (
-    ("conv1", "weights", (3, 3, 1, 28)),
-    ("conv1", "biases", (28,)),
-    ("conv2", "weights", (4, 4, 28, 10)),
-    ("conv2", "biases", (10,)),
-    ("dense1", "weights", (250, 20)),
-    ("dense1", "biases", (20,)),
-    ("dense2", "weights", (20, NUM_CLASSES)),
-    ("dense2", "biases", (NUM_CLASSES,)),
-)
-
-
-def _tf():
-    import tensorflow as tf
-
-    return tf
+#: ``(variable scope, variable name, shape)`` of the graph's variables, in Keras
+#: Sequential order (``common.WEIGHT_SHAPES``, what ``model.get_weights()`` returns).
+VARIABLES: tuple[tuple[str, str, tuple[int, ...]], ...] = tuple(
+    (layer, kind, shape) for (layer, kind), shape in zip(
+        ((layer, kind) for layer in common.LAYER_NAMES for kind in ("weights", "biases")),
+        common.WEIGHT_SHAPES))
 
 
 def placeholder_inputs(image_dtype=None):
@@ -97,15 +91,14 @@ def placeholder_inputs(image_dtype=None):
       ``(images_placeholder, labels_placeholder)``: images of ``image_dtype``
       [None, 28, 28] and labels int64 [None] (class indices).
     """
-    tf = _tf()
     image_dtype = tf.uint8 if image_dtype is None else image_dtype
-    images = tf.compat.v1.placeholder(image_dtype, [None, IMAGE_SIZE, IMAGE_SIZE], name="images")
+    size = common.IMAGE_SIZE
+    images = tf.compat.v1.placeholder(image_dtype, [None, size, size], name="images")
     labels = tf.compat.v1.placeholder(tf.int64, [None], name="labels")
     return images, labels
 
 
 def _variable(name: str, shape, initial, seed):
-    tf = _tf()
     if initial is not None:
         value = np.asarray(initial, dtype=np.float32)
         if value.shape != tuple(shape):
@@ -134,29 +127,25 @@ def inference(images, *, normalize: bool = False, initial_weights: Sequence[np.n
       images: images placeholder, uint8 or float32 [batch_size, 28, 28].
       normalize: scale pixels to [0, 1]; the seed fed raw 0-255 values.
       initial_weights: 8 numpy arrays in Keras Sequential order (see
-        ``WEIGHT_SHAPES``), or None for Glorot-uniform kernels and zero biases.
+        ``common.WEIGHT_SHAPES``), or None for Glorot-uniform kernels and zero biases.
       seed: graph-level op seed of the Glorot initializers (ignored when
         ``initial_weights`` is given).
 
     Returns:
       Logits tensor, float32 [batch_size, 10].
     """
-    tf = _tf()
-    if initial_weights is not None and len(initial_weights) != len(WEIGHT_SHAPES):
+    if initial_weights is not None and len(initial_weights) != len(VARIABLES):
         raise ConfigError(
-            f"initial_weights has {len(initial_weights)} arrays, expected {len(WEIGHT_SHAPES)} "
+            f"initial_weights has {len(initial_weights)} arrays, expected {len(VARIABLES)} "
             "(Keras Sequential order: kernel, bias for conv1, conv2, dense1, dense2)"
         )
     params = {}
-    for i, (scope, name, shape) in enumerate(WEIGHT_SHAPES):
+    for i, (scope, name, shape) in enumerate(VARIABLES):
         with tf.compat.v1.variable_scope(scope):
             initial = None if initial_weights is None else initial_weights[i]
             params[scope, name] = _variable(name, shape, initial, None if seed is None else seed + i)
 
-    x = tf.cast(images, tf.float32)
-    if normalize:
-        x = x / 255.0
-    x = tf.reshape(x, [-1, IMAGE_SIZE, IMAGE_SIZE, 1])
+    x = common.as_nhwc(common.scale_images(images, normalize))
     with tf.name_scope("conv1"):
         x = tf.nn.conv2d(x, params["conv1", "weights"], strides=1, padding="VALID")
         x = tf.nn.relu(tf.nn.bias_add(x, params["conv1", "biases"]))
@@ -184,7 +173,6 @@ def loss(logits, labels):
     Returns:
       Loss tensor, float32 scalar.
     """
-    tf = _tf()
     xent = tf.nn.sparse_softmax_cross_entropy_with_logits(labels=labels, logits=logits, name="xentropy")
     return tf.reduce_mean(xent, name="xentropy_mean")
 
@@ -200,14 +188,17 @@ def training(loss_tensor, learning_rate: float, adam: Mapping[str, float] | None
     Returns:
       The op that applies one update and increments ``global_step``.
     """
-    tf = _tf()
     optimizer = tf.compat.v1.train.AdamOptimizer(learning_rate, **{**KERAS_ADAM, **dict(adam or {})})
     global_step = tf.compat.v1.train.get_or_create_global_step()
     return optimizer.minimize(loss_tensor, global_step=global_step)
 
 
 def evaluation(logits, labels):
-    """Number of examples whose top logit is the true class.
+    """Number of examples whose arg-max logit is the true class (``ops.correct_count``).
+
+    The TF1 tutorial used ``in_top_k``, which counts a row of NaN logits as
+    wrong; ``ops.correct_count`` (``tf.argmax``) lets it predict class 0, as
+    ``v2`` and Keras do, so every implementation counts alike.
 
     Args:
       logits: logits tensor, float32 [batch_size, 10].
@@ -216,9 +207,7 @@ def evaluation(logits, labels):
     Returns:
       int32 scalar tensor: the count of correct predictions.
     """
-    tf = _tf()
-    correct = tf.nn.in_top_k(predictions=logits, targets=labels, k=1)
-    return tf.reduce_sum(tf.cast(correct, tf.int32))
+    return ops.correct_count(labels, logits)
 
 
 def fill_feed_dict(images: np.ndarray, labels: np.ndarray, index: np.ndarray, images_pl, labels_pl) -> dict:
@@ -250,7 +239,7 @@ def do_eval(sess, loss_sum, correct, images_pl, labels_pl, images: np.ndarray, l
 
     Returns:
       ``{"loss": mean cross-entropy, "accuracy": fraction correct}``; both NaN
-      for an empty set, as ``cnn_v2.evaluate`` gives.
+      for an empty set, as ``v2.evaluate`` gives.
     """
     n = images.shape[0]
     if n == 0:
@@ -266,16 +255,15 @@ def do_eval(sess, loss_sum, correct, images_pl, labels_pl, images: np.ndarray, l
 
 
 def _epoch_order(n: int, config: CNNConfig, epoch: int, batches) -> np.ndarray:
-    from tfv1_mnist import cnn_v2
-
     if batches is not None:
         return batches[epoch]
     if config.seed is not None:
-        return cnn_v2.epoch_indices(n, config.seed, epoch)
+        return common.epoch_indices(n, config.seed, epoch)
     return np.random.permutation(n).astype(np.int64)
 
 
-def train_and_evaluate(config: CNNConfig, data, *, initial_weights: Sequence[np.ndarray] | None = None,
+def train_and_evaluate(config: CNNConfig, data, workdir: str | os.PathLike | None = None, *,
+                       initial_weights: Sequence[np.ndarray] | None = None,
                        batches: Sequence[np.ndarray] | None = None, progress: bool = False,
                        eval_batch_size: int = 1000, adam: Mapping[str, float] | None = None):
     """Trains the CNN in a Session, evaluating on the test set after every epoch.
@@ -286,11 +274,13 @@ def train_and_evaluate(config: CNNConfig, data, *, initial_weights: Sequence[np.
       config: ``CNNConfig`` (epochs, batch_size, learning_rate, normalize, seed).
       data: a ``datasets.Mnist`` (x_train uint8 [N,28,28], y_train uint8 [N],
         x_test, y_test).  The test set is the validation data, as in the seed.
+      workdir: None; taken for ``v2.train_and_evaluate``'s signature, but the
+        twin writes no checkpoints.
       initial_weights: 8 numpy arrays in Keras order, or None (Glorot-uniform
         from ``config.seed``).
       batches: one int64 index array per epoch; the epoch's batches are its
         consecutive ``batch_size`` slices (the last may be short, as in Keras).
-        None: ``cnn_v2.epoch_indices(N, seed, epoch)`` when seeded, else a fresh
+        None: ``common.epoch_indices(N, seed, epoch)`` when seeded, else a fresh
         permutation.
       progress: show a ``keras.utils.Progbar`` per epoch.
       eval_batch_size: batch size of the per-epoch test-set evaluation.
@@ -306,17 +296,18 @@ def train_and_evaluate(config: CNNConfig, data, *, initial_weights: Sequence[np.
       ``step_loss`` (every step's batch loss before its update).
 
     Raises:
-      DataError: the arrays have the wrong shapes (``cnn_v2.check_data``).
+      DataError: the arrays have the wrong shapes (``common.check_data``).
       ConfigError: ``batches`` is too short or holds a bad epoch order
-        (``cnn_v2.check_batches``), or ``initial_weights`` has the wrong shapes.
+        (``common.check_batches``), ``initial_weights`` has the wrong shapes, or
+        a ``workdir`` is given.
     """
-    tf = _tf()
-    from tfv1_mnist import cnn_v2
-
-    x_train, y_train, x_test, y_test = cnn_v2.check_data(data)
+    if workdir is not None:
+        raise ConfigError(f"the v1 CNN twin writes no checkpoints, so it takes no workdir "
+                          f"(got {workdir!r}): pass workdir=None")
+    x_train, y_train, x_test, y_test = common.check_data(data)
     n = x_train.shape[0]
-    batches = cnn_v2.check_batches(batches, n, config.epochs)
-    history: dict[str, list] = {k: [] for k in cnn_v2.HISTORY_KEYS}
+    batches = common.check_batches(batches, n, config.epochs)
+    history = common.empty_history()
     with tf.Graph().as_default() as graph:
         if config.seed is not None:
             tf.compat.v1.set_random_seed(config.seed)
@@ -341,8 +332,6 @@ def train_and_evaluate(config: CNNConfig, data, *, initial_weights: Sequence[np.
                 num_steps = -(-order.size // config.batch_size)
                 bar = None
                 if progress:
-                    import keras
-
                     bar = keras.utils.Progbar(num_steps, unit_name="step")
                 start = time.perf_counter()
                 loss_total = 0.0
@@ -370,6 +359,40 @@ def train_and_evaluate(config: CNNConfig, data, *, initial_weights: Sequence[np.
     return weights, history
 
 
+def evaluate(weights: Sequence[np.ndarray], images: np.ndarray, labels: np.ndarray, *,
+             normalize: bool = False, batch_size: int = 1000) -> dict:
+    """Mean loss and accuracy of the v1 CNN with the given weights, in its own Session.
+
+    Args:
+      weights: 8 float32 arrays in Keras order (e.g. from ``train_and_evaluate``).
+      images: uint8 [N, 28, 28] (or [N, 28, 28, 1]) images, pixels 0..255.
+      labels: integer [N] class indices.
+      normalize: whether the weights were trained on pixels scaled to [0, 1].
+      batch_size: examples per ``Session.run``.
+
+    Returns:
+      ``{"loss": float, "accuracy": float}`` (``do_eval``); both NaN when N is 0.
+
+    Raises:
+      DataError: ``images`` is not [N,28,28(,1)], or ``labels`` is not [N].
+    """
+    images = common.check_images(images, "evaluate: images")
+    labels = np.asarray(labels)
+    if labels.shape != (len(images),):
+        raise DataError(f"evaluate: labels must be [{len(images)}], one per image, "
+                        f"got shape {labels.shape}")
+    with tf.Graph().as_default() as graph:
+        images_pl, labels_pl = placeholder_inputs(tf.as_dtype(images.dtype))
+        logits = inference(images_pl, normalize=normalize, initial_weights=weights)
+        loss_sum = tf.reduce_sum(
+            tf.nn.sparse_softmax_cross_entropy_with_logits(labels=labels_pl, logits=logits))
+        correct = evaluation(logits, labels_pl)
+        init = tf.compat.v1.global_variables_initializer()
+        with tf.compat.v1.Session(graph=graph) as sess:
+            sess.run(init)
+            return do_eval(sess, loss_sum, correct, images_pl, labels_pl, images, labels, batch_size)
+
+
 def predict_proba(weights: Sequence[np.ndarray], images: np.ndarray, *, normalize: bool = False,
                   batch_size: int = 1000) -> np.ndarray:
     """Class probabilities of the v1 CNN with the given weights.
@@ -383,7 +406,6 @@ def predict_proba(weights: Sequence[np.ndarray], images: np.ndarray, *, normaliz
     Returns:
       float32 [N, 10] softmax probabilities.
     """
-    tf = _tf()
     with tf.Graph().as_default() as graph:
         images_pl, _ = placeholder_inputs(tf.as_dtype(images.dtype))
         probs = tf.nn.softmax(inference(images_pl, normalize=normalize, initial_weights=weights))
@@ -392,4 +414,42 @@ def predict_proba(weights: Sequence[np.ndarray], images: np.ndarray, *, normaliz
             sess.run(init)
             out = [sess.run(probs, {images_pl: images[s:s + batch_size]})
                    for s in range(0, images.shape[0], batch_size)]
-    return np.concatenate(out).astype(np.float32) if out else np.zeros((0, NUM_CLASSES), np.float32)
+    return np.concatenate(out).astype(np.float32) if out else np.zeros((0, common.NUM_CLASSES), np.float32)
+
+
+def train_on_schedule(config: CNNConfig, data: Any, schedule: contract.Schedule,
+                      initial: Sequence[np.ndarray]) -> contract.TrainResult:
+    """``contract.Trainer``: ``train_and_evaluate`` on the schedule's batches, from ``initial``.
+
+    Args:
+      config: a ``CNNConfig`` whose ``epochs`` and ``batch_size`` are the schedule's.
+      data: a ``datasets.Mnist`` of uint8 arrays.
+      schedule: one row order per epoch (``common.schedule``).
+      initial: 8 arrays in Keras order (``common.WEIGHT_SHAPES``).
+
+    Returns:
+      A ``contract.TrainResult``: the trained weights in Keras order, the loss of
+      every step before its update, the last epoch's test accuracy, and the
+      weights (a list of 8 arrays) as ``native``.
+
+    Raises:
+      ConfigError: the schedule does not fit ``config`` or ``data``, or
+        ``initial`` has the wrong shapes.
+    """
+    batches = common.schedule_batches(config, data, schedule)
+    weights, history = train_and_evaluate(config, data, initial_weights=initial, batches=batches)
+    return contract.TrainResult(
+        weights=weights, step_loss=history["step_loss"],
+        loss_timing=contract.LOSS_BEFORE_UPDATE, test_accuracy=history["val_accuracy"][-1],
+        train_seconds=float(sum(history["epoch_seconds"])),
+        history={k: history[k] for k in common.EPOCH_KEYS}, native=weights)
+
+
+IMPLEMENTATION = contract.Implementation(
+    model="cnn", name="v1", train=train_on_schedule,
+    summary="TF1 graph twin: placeholders, a Session, tf.compat.v1.train.AdamOptimizer",
+    note="same network, loss and Adam formula as v2; the gap starts at the second step, from "
+         "Adam's constants: TF1's ApplyAdam kernel forms 1-beta in float32 from float32 beta "
+         "(1-0.999f = 0.0009999871, 1.3e-5 below Keras' 0.001; 1-0.9f = 0.100000024), Keras "
+         "forms 1-beta in float64 and rounds once. Later, TF1's running product beta^t vs "
+         "Keras' pow(beta, t) adds round-off")
