@@ -58,3 +58,21 @@ def test_export_round_trip(trained, tmp_path):
 def test_load_exported_names_the_folder(tmp_path):
     with pytest.raises(DataError, match=str(tmp_path)):
         export.load_exported(tmp_path)
+
+def test_export_prints_no_renamed_input_notice(trained, tmp_path, caplog, capfd):
+    import logging
+
+    absl_logger = logging.getLogger("absl")
+    filters, tf_level = list(absl_logger.filters), logging.getLogger("tensorflow").level
+    caplog.set_level(logging.INFO)  # as `tfv1-mnist cnn` logs, without -q
+    caplog.set_level(logging.INFO, logger="absl")
+    capfd.readouterr()
+    export.export(trained[0], tmp_path)
+    err = capfd.readouterr().err
+    assert "unsupported characters" not in caplog.text + err
+    # The filter lives for the save only: afterwards the same notice gets through.
+    assert absl_logger.filters == filters and logging.getLogger("tensorflow").level == tf_level
+    caplog.set_level(logging.INFO, logger="absl")  # absl resets its own level during a save
+    absl_logger.info("Function `f` contains input name(s) resource with unsupported characters "
+                     "which will be renamed to r in the SavedModel.")
+    assert "unsupported characters" in caplog.text

@@ -69,6 +69,41 @@ def _checked(images: tf.Tensor) -> tf.Tensor:
         return common.as_nhwc(images)
 
 
+#: What ``tf.saved_model.save`` logs (through absl, at INFO) for each signature:
+#: "Function `serving_default` contains input name(s) resource with unsupported
+#: characters which will be renamed to ...".  The inputs it renames are the
+#: variables the signature captures, not ``images``: nothing a user can act on.
+_RENAMED_INPUTS_NOTICE = "with unsupported characters which will be renamed"
+
+
+class _DropRenamedInputsNotice(logging.Filter):
+    """Drops ``_RENAMED_INPUTS_NOTICE`` records; lets every other record through."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return _RENAMED_INPUTS_NOTICE not in record.getMessage()
+
+
+@contextlib.contextmanager
+def _quiet_save():
+    """During one save only: the renamed-inputs notice is dropped, TensorFlow's INFO lines muted.
+
+    Both loggers are restored on exit (a filter removed, a level reset), so
+    nothing outlives the save.
+    """
+    tf_logger = logging.getLogger("tensorflow")
+    absl_logger = logging.getLogger("absl")
+    old_level = tf_logger.level
+    notice = _DropRenamedInputsNotice()
+    # tf.saved_model.save also logs "Assets written" at INFO.
+    tf_logger.setLevel(max(old_level, logging.WARNING))
+    absl_logger.addFilter(notice)
+    try:
+        yield
+    finally:
+        absl_logger.removeFilter(notice)
+        tf_logger.setLevel(old_level)
+
+
 def export(model: CNN, out_dir: str | os.PathLike) -> dict:
     """Writes ``out_dir/saved_model`` (two signatures) and ``out_dir/model.keras``.
 
@@ -88,24 +123,19 @@ def export(model: CNN, out_dir: str | os.PathLike) -> dict:
     out.mkdir(parents=True, exist_ok=True)
     target = out / "saved_model"
     tmp = pathlib.Path(tempfile.mkdtemp(prefix=".saved_model.", dir=out))
-    tf_logger = logging.getLogger("tensorflow")
-    old_level = tf_logger.level
     try:
-        # tf.saved_model.save logs renamed inputs and "Assets written" at INFO.
-        tf_logger.setLevel(max(old_level, logging.WARNING))
         serving = _Serving(model)
-        tf.saved_model.save(serving, str(tmp), signatures={
-            "serving_default": serving.serving_default,
-            "serving_uint8": serving.serving_uint8,
-        })
+        with _quiet_save():
+            tf.saved_model.save(serving, str(tmp), signatures={
+                "serving_default": serving.serving_default,
+                "serving_uint8": serving.serving_uint8,
+            })
         if target.exists():
             shutil.rmtree(target)
         os.replace(tmp, target)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    finally:
-        tf_logger.setLevel(old_level)
     keras_model = keras_reference.build_model()
     keras_model.set_weights(model.get_weights())
     # Build the (fresh) optimizer so the file loads without a variable-count warning.
