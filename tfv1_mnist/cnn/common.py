@@ -50,6 +50,7 @@ __all__ = [
     "check_batches",
     "schedule_batches",
     "empty_history",
+    "train_result",
     "scale_images",
     "as_nhwc",
     "prepare_images",
@@ -287,6 +288,25 @@ def schedule_batches(config: Any, data: Any, sched: contract.Schedule) -> list[n
             "from the same config")
     sched.check(len(data.x_train))
     return list(sched.epochs)
+
+
+def train_result(weights: Sequence[np.ndarray], history: dict, native: Any) -> contract.TrainResult:
+    """The ``contract.TrainResult`` of one CNN run, from its ``train_and_evaluate`` history.
+
+    Args:
+      weights: the 8 trained float32 arrays, in Keras order.
+      history: the run's ``HISTORY_KEYS`` lists (every step's loss is taken
+        before its update, as Keras' ``train_step`` does).
+      native: the implementation's own result (a ``v2.CNN``, a Keras model, the v1 weights).
+
+    Returns:
+      A ``contract.TrainResult``: the last epoch's ``val_accuracy`` is the test
+      accuracy, the sum of ``epoch_seconds`` the training time.
+    """
+    return contract.TrainResult(
+        weights=weights, step_loss=history["step_loss"], loss_timing=contract.LOSS_BEFORE_UPDATE,
+        test_accuracy=history["val_accuracy"][-1], train_seconds=float(sum(history["epoch_seconds"])),
+        history={k: history[k] for k in EPOCH_KEYS}, native=native)
 
 
 # --------------------------------------------------------------------------- inputs

@@ -160,28 +160,14 @@ def train_on_schedule(config: CNNConfig, data: Any, schedule: contract.Schedule,
                       initial: Sequence[np.ndarray]) -> contract.TrainResult:
     """``contract.Trainer``: ``train`` (the seed's ``fit``) on the schedule's batches, from ``initial``.
 
-    Args:
-      config: a ``CNNConfig`` whose ``epochs`` and ``batch_size`` are the schedule's.
-      data: a ``datasets.Mnist`` of uint8 arrays.
-      schedule: one row order per epoch (``common.schedule``).
-      initial: 8 arrays in Keras order (``common.WEIGHT_SHAPES``).
-
-    Returns:
-      A ``contract.TrainResult``: the trained weights in Keras order, the loss
-      ``fit`` differentiated at every step (before its update), the last epoch's
-      ``val_accuracy`` on the test set, and the Keras model as ``native``.
-
-    Raises:
-      ConfigError: the schedule does not fit ``config`` or ``data``, or
-        ``initial`` has the wrong shapes.
+    ``config``'s ``epochs`` and ``batch_size`` must be the schedule's
+    (``common.schedule_batches`` raises ConfigError otherwise); ``initial`` is
+    8 arrays in Keras order.  ``native`` is the Keras model; ``step_loss`` is
+    the loss ``fit`` differentiated.
     """
     batches = common.schedule_batches(config, data, schedule)
     model, history = train(config, data, initial_weights=initial, batches=batches)
-    return contract.TrainResult(
-        weights=model.get_weights(), step_loss=history["step_loss"],
-        loss_timing=contract.LOSS_BEFORE_UPDATE, test_accuracy=history["val_accuracy"][-1],
-        train_seconds=float(sum(history["epoch_seconds"])),
-        history={k: history[k] for k in common.EPOCH_KEYS}, native=model)
+    return common.train_result(model.get_weights(), history, native=model)
 
 
 IMPLEMENTATION = contract.Implementation(
