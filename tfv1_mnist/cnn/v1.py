@@ -39,8 +39,8 @@ before their section 2.1), which equals Algorithm 1's form
 from __future__ import annotations
 
 import logging
-import time
 import os
+import time
 from typing import Any, Mapping, Sequence
 
 import keras

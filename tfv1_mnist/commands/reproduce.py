@@ -185,8 +185,8 @@ def _cnn_run(data, out: pathlib.Path, plan: Plan, seed: int, data_arg: str | Non
 
     from tfv1_mnist import determinism
     from tfv1_mnist.cnn import export
-    from tfv1_mnist.pipelines import cnn as cnn_pipeline
     from tfv1_mnist.config import CNNConfig
+    from tfv1_mnist.pipelines import cnn as cnn_pipeline
 
     run_dir = out / "cnn"
     title = "CNN v2, seed settings"
