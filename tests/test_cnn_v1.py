@@ -10,7 +10,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-from tfv1_mnist import cnn_v1  # noqa: E402
+from tfv1_mnist.cnn import v1 as cnn_v1  # noqa: E402
 from tfv1_mnist.config import CNNConfig  # noqa: E402
 from tfv1_mnist.errors import ConfigError  # noqa: E402
 
@@ -47,8 +47,8 @@ def keras_weights():
 
 
 def test_weight_shapes_are_keras_order_and_10000_params(keras_weights):
-    assert [w.shape for w in keras_weights] == [s for _, _, s in cnn_v1.WEIGHT_SHAPES]
-    assert sum(int(np.prod(s)) for _, _, s in cnn_v1.WEIGHT_SHAPES) == 10_000
+    assert [w.shape for w in keras_weights] == [s for _, _, s in cnn_v1.VARIABLES]
+    assert sum(int(np.prod(s)) for _, _, s in cnn_v1.VARIABLES) == 10_000
 
 
 def test_adam_hyperparameters_match_keras():
@@ -115,7 +115,7 @@ def test_train_and_evaluate_history(tiny_arrays):
     steps = np.array(history["step_loss"][:7])
     sizes = np.array([32] * 6 + [8])
     assert history["loss"][0] == pytest.approx(float((steps * sizes).sum() / 200), rel=1e-6)
-    assert [w.shape for w in weights] == [s for _, _, s in cnn_v1.WEIGHT_SHAPES]
+    assert [w.shape for w in weights] == [s for _, _, s in cnn_v1.VARIABLES]
 
 
 def test_seeded_runs_are_identical(tiny_arrays):

@@ -176,16 +176,17 @@ def _softmax_run(name: str, title: str, loss: str, data, out: pathlib.Path, plan
 def _cnn_run(data, out: pathlib.Path, plan: Plan, seed: int, data_arg: str | None) -> dict:
     """Runs exactly what ``tfv1-mnist cnn --seed S --out OUT/cnn`` runs, then draws its figures.
 
-    The job is the ``cnn`` command's own (``commands.cnn.train_job``) under
+    The job is the ``cnn`` command's own (``pipelines.cnn.train_job``) under
     ``determinism.run_seeded``: a spawned child with op determinism on, so the
     run listed as the equivalent command gives the same numbers, and it leaves
     the same outputs (metrics, checkpoints, SavedModel, ``model.keras``).
     """
     import json
 
-    from tfv1_mnist import cnn_v2, determinism
-    from tfv1_mnist.commands import cnn as cnn_command
+    from tfv1_mnist import determinism
+    from tfv1_mnist.cnn import export
     from tfv1_mnist.config import CNNConfig
+    from tfv1_mnist.pipelines import cnn as cnn_pipeline
 
     run_dir = out / "cnn"
     title = "CNN v2, seed settings"
@@ -200,11 +201,11 @@ def _cnn_run(data, out: pathlib.Path, plan: Plan, seed: int, data_arg: str | Non
         datasets.write_npz(spec, x_train=data.x_train, y_train=data.y_train,
                            x_test=data.x_test, y_test=data.y_test)
     start = time.perf_counter()
-    determinism.run_seeded(seed, cnn_command.train_job, dataclasses.asdict(config), spec,
+    determinism.run_seeded(seed, cnn_pipeline.train_job, dataclasses.asdict(config), spec,
                            str(run_dir), False, False)
     wall = time.perf_counter() - start
     metrics = json.loads((run_dir / "metrics.json").read_text())
-    proba = cnn_v2.load_exported(run_dir).predict_proba(data.x_test)
+    proba = export.load_exported(run_dir).predict_proba(data.x_test)
     figs = _model_figures(run_dir, title, proba, data, plan.worst)
     command = _command("cnn", data_arg, run_dir, epochs=config.epochs, seed=seed)
     return {"name": title, "key": "cnn", "command": command, "settings": dataclasses.asdict(config),
