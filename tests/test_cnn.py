@@ -34,7 +34,7 @@ def runs():
 
 def test_model_spec_describes_the_registered_implementations():
     assert cnn.MODEL.name == "cnn" and cnn.MODEL.reference == NAMES[0] == "v2"
-    assert NAMES == ["v2", "keras", "v1"]
+    assert NAMES == ["v2", "keras", "v1", "mirrored"]
     assert all(impl.model == "cnn" and impl.summary for impl in cnn.IMPLEMENTATIONS)
     assert all(impl.note for impl in cnn.IMPLEMENTATIONS[1:])
     assert cnn.MODEL.weight_names == common.WEIGHT_NAMES
