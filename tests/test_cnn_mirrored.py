@@ -9,7 +9,7 @@ import pytest
 
 pytest.importorskip("tensorflow")
 
-from tfv1_mnist import cnn, compare, datasets  # noqa: E402
+from tfv1_mnist import cnn, compare, contract, datasets  # noqa: E402
 from tfv1_mnist.cnn import mirrored, v2  # noqa: E402
 from tfv1_mnist.errors import ConfigError  # noqa: E402
 
@@ -48,6 +48,36 @@ def test_two_logical_cpus_train_like_one_device(small):
     np.testing.assert_allclose(got.step_loss, ref.step_loss, rtol=1e-5)
     for a, b in zip(got.weights, ref.weights):
         np.testing.assert_allclose(a, b, atol=1e-5)
+
+
+@pytest.mark.slow
+def test_a_mirrored_step_is_two_half_batches_summed_on_one_device(small):
+    """The only difference from one device is the order of the sum: bit for bit."""
+    import keras
+    import tensorflow as tf
+
+    config = dataclasses.replace(cnn.MODEL.config, epochs=1)
+    rows = cnn.MODEL.schedule(config, small).epochs[0][:32]
+    initial = cnn.MODEL.initial_weights(config)
+    got = mirrored.train_mirrored(config, small, contract.Schedule(epochs=(rows,), batch_size=32), initial)
+
+    model = v2.CNN(initial)
+    optimizer = keras.optimizers.Adam(learning_rate=config.learning_rate)
+    optimizer.build(model.ordered_variables)
+    x, y = tf.constant(small.x_train[rows]), tf.constant(small.y_train[rows])
+    grads, loss = None, 0.0
+    for part in (slice(0, 16), slice(16, 32)):
+        with tf.GradientTape() as tape:
+            losses = tf.nn.sparse_softmax_cross_entropy_with_logits(
+                labels=tf.cast(y[part], tf.int32), logits=model(x[part]))
+            part_loss = tf.nn.compute_average_loss(losses, global_batch_size=32)
+        g = tape.gradient(part_loss, model.ordered_variables)
+        grads = g if grads is None else [a + b for a, b in zip(grads, g)]
+        loss += float(part_loss)
+    optimizer.apply_gradients(zip(grads, model.ordered_variables))
+    for a, b in zip(got.weights, model.get_weights()):
+        np.testing.assert_array_equal(a, b)
+    assert got.step_loss[0] == pytest.approx(loss, rel=1e-6)
 
 
 @pytest.mark.slow
