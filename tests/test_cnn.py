@@ -39,7 +39,8 @@ def test_model_spec_describes_the_registered_implementations():
     assert all(impl.note for impl in cnn.IMPLEMENTATIONS[1:])
     assert cnn.MODEL.weight_names == common.WEIGHT_NAMES
     assert cnn.MODEL.tolerance == 1e-2
-    assert cnn.MODEL.config.epochs == 1 and cnn.MODEL.config.seed == 0
+    assert cnn.MODEL.config.epochs == 2 and cnn.MODEL.config.seed == 0  # compare's defaults
+    assert cnn.MODEL.curve_steps == 300
     assert all(len(note) == 3 for note in cnn.MODEL.notes)
     weights = cnn.MODEL.initial_weights(cnn.MODEL.config)
     assert [w.shape for w in weights] == list(common.WEIGHT_SHAPES)
