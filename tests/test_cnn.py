@@ -25,7 +25,7 @@ def runs():
     data = datasets.load("sample")
     data = dataclasses.replace(data, x_train=data.x_train[:256], y_train=data.y_train[:256],
                                x_test=data.x_test[:200], y_test=data.y_test[:200])
-    config = cnn.MODEL.config
+    config = dataclasses.replace(cnn.MODEL.config, epochs=1)
     schedule = cnn.MODEL.schedule(config, data)
     initial = cnn.MODEL.initial_weights(config)
     results = {impl.name: impl.train(config, data, schedule, initial) for impl in cnn.IMPLEMENTATIONS}
