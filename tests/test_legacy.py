@@ -15,7 +15,8 @@ import sys
 import numpy as np
 import pytest
 
-from tfv1_mnist import cli, datasets, legacy
+from tfv1_mnist import cli, datasets, input_data, legacy
+from tfv1_mnist.legacy import bootstrap, common, runner, shim
 from tfv1_mnist.errors import ConfigError, DataError
 
 REPO = pathlib.Path(__file__).resolve().parents[1]
@@ -41,7 +42,7 @@ def runs(tmp_path_factory):
     base = tmp_path_factory.mktemp("legacy")
     cache = base / "empty-cache"
     cache.mkdir()
-    env = {k: v for k, v in os.environ.items() if k != legacy.DATA_ENV}
+    env = {k: v for k, v in os.environ.items() if k != input_data.DATA_ENV}
     env.update({datasets.CACHE_ENV: str(cache), "TF_CPP_MIN_LOG_LEVEL": "3", "MPLBACKEND": "TkAgg"})
     with_folder = base / "with-folder"
     _tiny_idx_folder(with_folder / "MNIST_data", 5100)
@@ -85,11 +86,13 @@ def test_script_sees_tf1_and_runs_as_main(runs):
     assert facts["name"] == "__main__" and facts["file"] == "probe.py"
     assert facts["path0"] == str(SCRIPTS)
     assert facts["cwd"] == str(cwd)
-    assert facts["tf_name"] == "tensorflow" and facts["has_placeholder"] and not facts["has_contrib"]
+    assert facts["tf_name"] == "tensorflow" and facts["has_placeholder"] and facts["has_contrib"]
     assert facts["executing_eagerly"] is False  # v2 behaviour disabled in the child
     assert facts["same_module"] and facts["helper_has_placeholder"]
     assert facts["backend"].lower() == "agg"  # plt.show() returned: it did not block
-    assert "tensorflow.contrib.rnn has no counterpart" in facts["contrib_import_error"]
+    assert "tensorflow.contrib.factorization (at " in facts["contrib_import_error"]
+    assert "probe.py, line 35) has no counterpart" in facts["contrib_import_error"]
+    assert "scikit-learn" in facts["contrib_import_error"]  # what replaces it
     assert facts["fake_label"] == [1] + [0] * 9 and facts["fake_pixels"] == 784
 
 
@@ -126,7 +129,7 @@ def test_tf_contrib_fails_with_a_message_naming_the_symbol(runs):
     code, out, err, _ = runs["contrib"]
     assert code == 1
     assert "unreachable" not in out
-    assert "tf.contrib.layers.fully_connected" in err and "uses_contrib.py, line 7" in err
+    assert "tf.contrib.factorization.KMeans (at " in err and "uses_contrib.py, line 7" in err
     assert "LegacySymbolError" in err
 
 
@@ -156,13 +159,12 @@ def test_missing_data_path_is_a_data_error(tmp_path):
 
 
 def test_data_env_var_is_the_one_input_data_reads():
-    from tfv1_mnist import input_data
-
-    assert legacy.DATA_ENV == input_data.DATA_ENV == "TFV1_MNIST_DATA"
+    assert legacy.DATA_ENV is input_data.DATA_ENV
+    assert runner.child_environment({}, data="x.npz", log_level=20, show_deprecations=False)["TFV1_MNIST_DATA"] == "x.npz"
 
 
 def test_only_the_script_and_its_neighbours_count_as_legacy_code(tmp_path):
-    hook = legacy._LegacyImport(lambda *a, **k: None, object(), str(tmp_path))
+    hook = shim.LegacyImport(lambda *a, **k: None, object(), str(tmp_path))
     assert hook._is_legacy({"__name__": "__main__"})
     assert hook._is_legacy({"__name__": "helper", "__file__": str(tmp_path / "helper.py")})
     assert not hook._is_legacy({"__name__": "keras", "__file__": str(pathlib.Path(np.__file__))})
@@ -181,13 +183,13 @@ def test_a_log_level_without_a_name_reaches_the_child(tmp_path, monkeypatch):
         seen.update(env)
         return subprocess.CompletedProcess(command, 0)
 
-    monkeypatch.setattr(legacy.subprocess, "run", fake_run)
+    monkeypatch.setattr(runner.subprocess, "run", fake_run)
     assert legacy.run(script, log_level=15) == 0
-    monkeypatch.setenv(legacy._LOG_LEVEL_ENV, seen[legacy._LOG_LEVEL_ENV])
+    monkeypatch.setenv(common.LOG_LEVEL_ENV, seen[common.LOG_LEVEL_ENV])
     logger = logging.getLogger("tfv1_mnist")
     saved = logger.handlers[:], logger.level, logger.propagate
     try:
-        legacy._configure_child_logging()  # what the child does first
+        bootstrap.configure_child_logging()  # what the child does first
         assert logger.level == 15
     finally:
         logger.handlers[:], logger.propagate = saved[0], saved[2]
