@@ -194,3 +194,34 @@ def test_a_log_level_without_a_name_reaches_the_child(tmp_path, monkeypatch):
     finally:
         logger.handlers[:], logger.propagate = saved[0], saved[2]
         logger.setLevel(saved[1])
+
+
+def test_the_parent_keeps_keras_3_and_only_the_child_gets_keras_2(tmp_path, monkeypatch):
+    import tensorflow as tf
+
+    script = tmp_path / "s.py"
+    script.write_text("")
+    seen = {}
+
+    def fake_run(command, env, cwd):
+        seen.update(env)
+        return subprocess.CompletedProcess(command, 0)
+
+    monkeypatch.setattr(runner.subprocess, "run", fake_run)
+    monkeypatch.delenv(runner.LEGACY_KERAS_ENV, raising=False)
+    assert legacy.run(script, show_deprecations=True) == 0
+    assert seen[runner.LEGACY_KERAS_ENV] == "1" and seen[common.WARNINGS_ENV] == "1"
+    assert runner.LEGACY_KERAS_ENV not in os.environ
+    assert tf.keras.layers.Dense.__module__.startswith("keras.")  # Keras 3 here
+    assert "tf_keras" not in sys.modules
+
+
+def test_the_legacy_package_imports_no_tensorflow_and_no_commands():
+    code = (
+        "import sys, tfv1_mnist.legacy as l, tfv1_mnist.legacy.estimator, tfv1_mnist.legacy.contrib; "
+        "assert 'tensorflow' not in sys.modules and 'tfv1_mnist.commands' not in sys.modules, sorted(sys.modules); "
+        "import warnings; warnings.simplefilter('error'); "
+        "exec('try:\\n l.main\\nexcept DeprecationWarning as e: print(e)')"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert "tfv1_mnist.legacy.main moved to tfv1_mnist.commands.legacy.main" in out
