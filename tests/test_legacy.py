@@ -225,3 +225,70 @@ def test_the_legacy_package_imports_no_tensorflow_and_no_commands():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert "tfv1_mnist.legacy.main moved to tfv1_mnist.commands.legacy.main" in out
+
+
+def test_contrib_names_without_counterpart_say_where_and_what_replaces_them(monkeypatch):
+    from tfv1_mnist.legacy.contrib import ContribTree, contrib_message
+    from tfv1_mnist.legacy.data import legacy_input_data
+
+    message = contrib_message("tf.contrib.rnn.LSTMBlockCell", "train.py, line 9")
+    assert message.startswith("tf.contrib.rnn.LSTMBlockCell (at train.py, line 9) has no counterpart")
+    assert "tf.nn.rnn_cell.LSTMCell" in message
+    assert "TensorFlow Decision Forests" in contrib_message("tensorflow.contrib.boosted_trees", "")
+    input_module = legacy_input_data()
+    tree = ContribTree(input_module)
+    for name in [n for n in sys.modules if n.startswith("tensorflow.contrib")]:
+        monkeypatch.delitem(sys.modules, name)
+    try:
+        root = tree.root()
+        with pytest.raises(legacy.LegacySymbolError, match=r"tf\.contrib\.factorization \(at .*test_legacy\.py, line"):
+            root.factorization
+        with pytest.raises(legacy.LegacyImportError, match="tensorflow.contrib.tensor_forest .*has no counterpart"):
+            tree.find_spec("tensorflow.contrib.tensor_forest")
+        assert tree.module("tensorflow.contrib.learn.python.learn.datasets.mnist") is input_module
+        assert root.learn.datasets.mnist is input_module
+        assert tree.find_spec("tensorflow.contrib_other") is None  # not a contrib module
+    finally:
+        for name in [n for n in sys.modules if n.startswith("tensorflow.contrib")]:
+            del sys.modules[name]
+
+
+def test_legacy_input_data_never_downloads(tmp_path, monkeypatch):
+    from tfv1_mnist import fetch
+    from tfv1_mnist.legacy.data import legacy_input_data, load_dataset
+
+    def no_fetch(*args, **kwargs):  # pragma: no cover - must not be called
+        raise AssertionError("run-legacy must never download")
+
+    monkeypatch.setattr(fetch, "fetch", no_fetch)
+    monkeypatch.setenv(datasets.CACHE_ENV, str(tmp_path / "empty-cache"))
+    monkeypatch.delenv(input_data.DATA_ENV, raising=False)
+    module = legacy_input_data()
+    assert module.read_data_sets(str(tmp_path / "MNIST_data")).test.num_examples == 1000  # the sample
+    assert module.DataSet is input_data.DataSet
+    monkeypatch.chdir(tmp_path)
+    assert load_dataset("mnist").train.num_examples == 3667
+    with pytest.raises(ValueError, match="Name of dataset is not found: cifar"):
+        load_dataset("cifar")
+    with pytest.raises(legacy.LegacySymbolError, match="scikit-learn"):
+        load_dataset("iris")
+
+
+def test_keras_load_data_reads_keras_file_then_the_sample_never_the_network(tmp_path, monkeypatch):
+    from tfv1_mnist.legacy.data import keras_mnist_load_data
+
+    monkeypatch.delenv(input_data.DATA_ENV, raising=False)
+    monkeypatch.setenv(datasets.CACHE_ENV, str(tmp_path / "empty-cache"))
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras"))
+    (x_train, y_train), (x_test, y_test) = keras_mnist_load_data()
+    assert x_train.shape == (4000, 28, 28) and x_train.dtype == np.uint8  # the sample
+    assert y_test.shape == (1000,) and y_test.dtype == np.uint8
+    rng = np.random.RandomState(0)
+    arrays = dict(x_train=rng.randint(0, 256, (30, 28, 28)).astype(np.uint8), y_train=np.arange(30, dtype=np.uint8) % 10,
+                  x_test=rng.randint(0, 256, (10, 28, 28)).astype(np.uint8), y_test=np.arange(10, dtype=np.uint8))
+    datasets.write_npz(tmp_path / "keras" / "datasets" / "mnist.npz", **arrays)
+    (x_train, y_train), (x_test, _) = keras_mnist_load_data()  # Keras' own file, as Keras reads it
+    np.testing.assert_array_equal(x_train, arrays["x_train"])
+    assert x_test.shape == (10, 28, 28)
+    monkeypatch.setenv(input_data.DATA_ENV, "sample")
+    assert keras_mnist_load_data()[0][0].shape == (4000, 28, 28)  # --data wins
