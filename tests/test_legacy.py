@@ -172,11 +172,9 @@ def test_only_the_script_and_its_neighbours_count_as_legacy_code(tmp_path):
     assert not hook._is_legacy(None)
 
 
-def test_a_log_level_without_a_name_reaches_the_child(tmp_path, monkeypatch):
-    import logging
-
-    script = tmp_path / "s.py"
-    script.write_text("")
+@pytest.fixture
+def child_env(monkeypatch):
+    """The environment `runner.run` would give the child (no child is started)."""
     seen = {}
 
     def fake_run(command, env, cwd):
@@ -184,6 +182,15 @@ def test_a_log_level_without_a_name_reaches_the_child(tmp_path, monkeypatch):
         return subprocess.CompletedProcess(command, 0)
 
     monkeypatch.setattr(runner.subprocess, "run", fake_run)
+    return seen
+
+
+def test_a_log_level_without_a_name_reaches_the_child(tmp_path, monkeypatch, child_env):
+    import logging
+
+    script = tmp_path / "s.py"
+    script.write_text("")
+    seen = child_env
     assert legacy.run(script, log_level=15) == 0
     monkeypatch.setenv(common.LOG_LEVEL_ENV, seen[common.LOG_LEVEL_ENV])
     logger = logging.getLogger("tfv1_mnist")
@@ -196,18 +203,12 @@ def test_a_log_level_without_a_name_reaches_the_child(tmp_path, monkeypatch):
         logger.setLevel(saved[1])
 
 
-def test_the_parent_keeps_keras_3_and_only_the_child_gets_keras_2(tmp_path, monkeypatch):
+def test_the_parent_keeps_keras_3_and_only_the_child_gets_keras_2(tmp_path, monkeypatch, child_env):
     import tensorflow as tf
 
     script = tmp_path / "s.py"
     script.write_text("")
-    seen = {}
-
-    def fake_run(command, env, cwd):
-        seen.update(env)
-        return subprocess.CompletedProcess(command, 0)
-
-    monkeypatch.setattr(runner.subprocess, "run", fake_run)
+    seen = child_env
     monkeypatch.delenv(runner.LEGACY_KERAS_ENV, raising=False)
     assert legacy.run(script, show_deprecations=True) == 0
     assert seen[runner.LEGACY_KERAS_ENV] == "1" and seen[common.WARNINGS_ENV] == "1"

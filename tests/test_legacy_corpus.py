@@ -106,4 +106,4 @@ def test_estimator_writes_its_model_dir_and_predicts(corpus):
 def test_tf1_test_module_passes_under_tf_test_main(corpus):
     code, out, err, _ = corpus["tf1_test_module"]
     assert code == 0, err[-3000:]
-    assert "Ran 4 tests" in err and "OK (skipped=1)" in err  # the phantom test_session is skipped by TF
+    assert "Ran 5 tests" in err and "OK (skipped=1)" in err  # the phantom test_session is skipped by TF

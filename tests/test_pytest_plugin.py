@@ -174,11 +174,11 @@ def test_tf1_mode_runs_a_tf1_test_module_that_fails_without_it(tmp_path):
     files = {"test_tf1_module.py": TF1_MODULE}
     tf1 = _run_pytest(tmp_path / "tf1", files, "-p", "tfv1_mnist", "--tf1")
     assert tf1.returncode == 0, tf1.stdout + tf1.stderr
-    assert "3 passed, 1 deselected" in tf1.stdout  # the phantom test_session is deselected
+    assert "4 passed, 1 deselected" in tf1.stdout  # the phantom test_session is deselected
     assert "tfv1_mnist: TF1 mode" in tf1.stdout
     tf2 = _run_pytest(tmp_path / "tf2", files)
     assert tf2.returncode == 1
-    assert "3 failed" in tf2.stdout and "AttributeError" in tf2.stdout
+    assert "4 failed" in tf2.stdout and "AttributeError" in tf2.stdout
 
 
 @pytest.mark.slow

@@ -43,6 +43,20 @@ class LegacyOpsTest(tf.test.TestCase):
     self.assertIn("stack_bidirectional_rnn/cell_0/fw/lstm_cell/kernel", names)
     self.assertIn("stack_bidirectional_rnn/cell_1/bw/lstm_cell/bias", names)
 
+  def testStackBidirectionalDynamicRnnShapesNamesAndChecks(self):
+    with self.test_session() as sess:
+      inputs = tf.constant(np.random.RandomState(1).randn(2, 3, 4), tf.float32)
+      outputs, states_fw, _ = tf.contrib.rnn.stack_bidirectional_dynamic_rnn(
+          [tf.nn.rnn_cell.GRUCell(5)], [tf.nn.rnn_cell.GRUCell(6)], inputs, dtype=tf.float32)
+      sess.run(tf.global_variables_initializer())
+      self.assertEqual(sess.run(outputs).shape, (2, 3, 11))
+      self.assertEqual(len(states_fw), 1)
+      names = [v.op.name for v in tf.global_variables()]
+      self.assertIn("stack_bidirectional_rnn/cell_0/bidirectional_rnn/bw/gru_cell/candidate/kernel", names)
+      with self.assertRaisesRegex(ValueError, "Forward and Backward cells must have the same depth."):
+        tf.contrib.rnn.stack_bidirectional_dynamic_rnn(
+            [tf.nn.rnn_cell.GRUCell(5)], [tf.nn.rnn_cell.GRUCell(5)] * 2, inputs, dtype=tf.float32)
+
 
 if __name__ == "__main__":
   tf.test.main()

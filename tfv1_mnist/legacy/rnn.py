@@ -38,8 +38,18 @@ REPLACEMENTS = {
 }
 
 
+def _stack_layers(cells_fw, cells_bw, initial_states_fw, initial_states_bw):
+    """TF 1.15's checks (and messages); then a list of ``(i, cell_fw, cell_bw, initial_fw, initial_bw)``, one per layer.
+
+    TF writes this part out in both stack functions; here they share it.
+    """
+    _check_stack_args(cells_fw, cells_bw, initial_states_fw, initial_states_bw)
+    return [(i, cell_fw, cell_bw, initial_states_fw[i] if initial_states_fw else None,
+             initial_states_bw[i] if initial_states_bw else None)
+            for i, (cell_fw, cell_bw) in enumerate(zip(cells_fw, cells_bw))]
+
+
 def _check_stack_args(cells_fw, cells_bw, initial_states_fw, initial_states_bw) -> None:
-    # TF 1.15's checks and messages, shared by both functions there too (written twice in TF).
     if not cells_fw:
         raise ValueError("Must specify at least one fw cell for BidirectionalRNN.")
     if not cells_bw:
@@ -85,13 +95,11 @@ def stack_bidirectional_rnn(cells_fw, cells_bw, inputs, initial_states_fw=None, 
     import tensorflow as tf
 
     v1 = tf.compat.v1
-    _check_stack_args(cells_fw, cells_bw, initial_states_fw, initial_states_bw)
+    layers = _stack_layers(cells_fw, cells_bw, initial_states_fw, initial_states_bw)
     states_fw, states_bw = [], []
     prev_layer = inputs
     with v1.variable_scope(scope or "stack_bidirectional_rnn"):
-        for i, (cell_fw, cell_bw) in enumerate(zip(cells_fw, cells_bw)):
-            initial_state_fw = initial_states_fw[i] if initial_states_fw else None
-            initial_state_bw = initial_states_bw[i] if initial_states_bw else None
+        for i, cell_fw, cell_bw, initial_state_fw, initial_state_bw in layers:
             with v1.variable_scope("cell_%d" % i) as cell_scope:
                 prev_layer, state_fw, state_bw = v1.nn.static_bidirectional_rnn(
                     cell_fw, cell_bw, prev_layer, initial_state_fw=initial_state_fw,
@@ -126,13 +134,11 @@ def stack_bidirectional_dynamic_rnn(cells_fw, cells_bw, inputs, initial_states_f
     import tensorflow as tf
 
     v1 = tf.compat.v1
-    _check_stack_args(cells_fw, cells_bw, initial_states_fw, initial_states_bw)
+    layers = _stack_layers(cells_fw, cells_bw, initial_states_fw, initial_states_bw)
     states_fw, states_bw = [], []
     prev_layer = inputs
     with v1.variable_scope(scope or "stack_bidirectional_rnn"):
-        for i, (cell_fw, cell_bw) in enumerate(zip(cells_fw, cells_bw)):
-            initial_state_fw = initial_states_fw[i] if initial_states_fw else None
-            initial_state_bw = initial_states_bw[i] if initial_states_bw else None
+        for i, cell_fw, cell_bw, initial_state_fw, initial_state_bw in layers:
             with v1.variable_scope("cell_%d" % i):
                 outputs, (state_fw, state_bw) = v1.nn.bidirectional_dynamic_rnn(
                     cell_fw, cell_bw, prev_layer, initial_state_fw=initial_state_fw,
