@@ -12,6 +12,8 @@ import os
 import re
 import sys
 
+from tfv1_mnist.errors import Tfv1MnistError
+
 __all__ = [
     "LOG_LEVEL_ENV",
     "WARNINGS_ENV",
@@ -29,7 +31,7 @@ WARNINGS_ENV = "TFV1_MNIST_LEGACY_WARNINGS"
 _HERE = os.path.dirname(os.path.abspath(__file__)) + os.sep
 
 
-class LegacySymbolError(AttributeError):
+class LegacySymbolError(Tfv1MnistError, AttributeError):
     """A TF1 name with no counterpart under run-legacy (e.g. ``tf.contrib.factorization``).
 
     An AttributeError, so ``hasattr(tf.contrib, "factorization")`` is False, as
@@ -37,11 +39,11 @@ class LegacySymbolError(AttributeError):
     """
 
 
-class LegacyImportError(ImportError):
+class LegacyImportError(Tfv1MnistError, ImportError):
     """An import of a TF1 module with no counterpart (e.g. ``tensorflow.contrib.factorization``)."""
 
 
-class LegacyUnsupportedError(NotImplementedError):
+class LegacyUnsupportedError(Tfv1MnistError, NotImplementedError):
     """A call outside a documented subset (e.g. an ``Estimator`` argument run-legacy does not implement)."""
 
 

@@ -30,6 +30,7 @@ import os
 import tempfile
 
 from tfv1_mnist.legacy.common import LegacyUnsupportedError
+from tfv1_mnist.legacy.estimator.results import StopAfterNEvals, batch_length, extract_keys, write_eval_summary
 from tfv1_mnist.legacy.estimator.spec import EstimatorSpec, ModeKeys, RunConfig
 
 __all__ = ["Estimator"]
@@ -43,30 +44,6 @@ def _fn_args(fn) -> tuple[str, ...]:
 
 def _unsupported(what: str, instead: str) -> LegacyUnsupportedError:
     return LegacyUnsupportedError(f"{what} is outside run-legacy's tf.estimator subset; {instead}")
-
-
-class _StopAfterNEvals:
-    """Stops an evaluation after ``steps`` batches (TF1's ``_StopAfterNEvalsHook``)."""
-
-    def __init__(self, steps: int):
-        self._steps, self._done = steps, 0
-
-    def begin(self):
-        pass
-
-    def after_create_session(self, session, coord):
-        pass
-
-    def before_run(self, run_context):
-        return None
-
-    def after_run(self, run_context, run_values):
-        self._done += 1
-        if self._done >= self._steps:
-            run_context.request_stop()
-
-    def end(self, session):
-        pass
 
 
 class Estimator:
@@ -298,7 +275,7 @@ class Estimator:
             final = v1.train.FinalOpsHook(values)
             all_hooks = list(hooks or []) + list(spec.evaluation_hooks) + [final]
             if steps is not None:
-                all_hooks.append(_StopAfterNEvals(steps))
+                all_hooks.append(StopAfterNEvals(steps))
             creator = v1.train.ChiefSessionCreator(
                 scaffold=spec.scaffold or v1.train.Scaffold(), checkpoint_filename_with_path=checkpoint_path,
                 config=self._config.session_config)
@@ -309,23 +286,8 @@ class Estimator:
         results = final.final_ops_values
         v1.logging.info("Saving dict for global step %d: %s", results["global_step"],
                         ", ".join(f"{k} = {v}" for k, v in sorted(results.items())))
-        self._write_eval_summary(results, name)
+        write_eval_summary(self.model_dir, results, name)
         return results
-
-    def _write_eval_summary(self, results: dict, name) -> None:
-        import numpy as np
-        import tensorflow as tf
-
-        v1 = tf.compat.v1
-        folder = os.path.join(self.model_dir, "eval" if not name else "eval_" + name)
-        summary = v1.Summary()
-        for key, value in sorted(results.items()):
-            if key != "global_step" and np.ndim(value) == 0:
-                summary.value.add(tag=key, simple_value=float(value))
-        with tf.Graph().as_default():  # FileWriter needs graph mode
-            writer = v1.summary.FileWriterCache.get(folder)
-            writer.add_summary(summary, int(results["global_step"]))
-            writer.flush()
 
     # -- predict
 
@@ -359,7 +321,7 @@ class Estimator:
             v1.train.get_or_create_global_step()
             features, _ = self._call_input_fn(input_fn, ModeKeys.PREDICT)
             spec = self._call_model_fn(features, None, ModeKeys.PREDICT)
-            predictions = _extract_keys(spec.predictions, predict_keys)
+            predictions = extract_keys(spec.predictions, predict_keys)
             creator = v1.train.ChiefSessionCreator(
                 scaffold=spec.scaffold or v1.train.Scaffold(), checkpoint_filename_with_path=checkpoint_path,
                 config=self._config.session_config)
@@ -372,7 +334,7 @@ class Estimator:
                     elif not isinstance(batch, dict):
                         yield from batch
                     else:
-                        for i in range(_batch_length(batch)):
+                        for i in range(batch_length(batch)):
                             yield {key: value[i] for key, value in batch.items()}
 
     # -- checkpoints
@@ -400,27 +362,3 @@ class Estimator:
         raise _unsupported("Estimator.export_savedmodel", "load the checkpoint and save with tf.saved_model")
 
     export_saved_model = export_savedmodel
-
-
-def _extract_keys(predictions, predict_keys):
-    if not predict_keys:
-        return predictions
-    if isinstance(predict_keys, str):
-        predict_keys = [predict_keys]
-    if not isinstance(predictions, dict):
-        raise ValueError("predict_keys argument is not valid in case of non-dict predictions.")
-    kept = {key: value for key, value in predictions.items() if key in predict_keys}
-    if not kept:
-        raise ValueError("Expected to run at least one output from {}, provided {}.".format(
-            list(predictions), predict_keys))
-    return kept
-
-
-def _batch_length(batch: dict) -> int:
-    length = None
-    for key, value in batch.items():
-        length = length or value.shape[0]
-        if value.shape[0] != length:
-            raise ValueError("Batch length of predictions should be same. {} has different batch length than "
-                             "others.".format(key))
-    return length
