@@ -75,3 +75,27 @@ def test_run_isolated_reraises_the_jobs_error():
 
 def test_run_seeded_without_a_seed_runs_here():
     assert determinism.run_seeded(None, determinism.probe)["pid"] == os.getpid()
+
+
+def _read_env(name):
+    return os.environ.get(name)
+
+
+def test_run_isolated_sets_env_in_the_child_only():
+    from tfv1_mnist import determinism
+
+    name = "TFV1_MNIST_TEST_CHILD_ONLY"
+    assert determinism.run_isolated(None, _read_env, name, env={name: "yes"}) == "yes"
+    assert os.environ.get(name) is None
+
+
+def test_run_isolated_kills_a_child_past_its_timeout():
+    import subprocess
+    import time as time_module
+
+    from tfv1_mnist import determinism
+
+    start = time_module.perf_counter()
+    with pytest.raises(subprocess.TimeoutExpired):
+        determinism.run_isolated(None, time_module.sleep, 30, timeout=1.0)
+    assert time_module.perf_counter() - start < 20

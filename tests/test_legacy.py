@@ -255,7 +255,7 @@ def test_contrib_names_without_counterpart_say_where_and_what_replaces_them(monk
 
 
 def test_legacy_input_data_never_downloads(tmp_path, monkeypatch):
-    from tfv1_mnist import fetch
+    from tfv1_mnist.datasets import fetch
     from tfv1_mnist.legacy.data import legacy_input_data, load_dataset
 
     def no_fetch(*args, **kwargs):  # pragma: no cover - must not be called

@@ -8,6 +8,9 @@ indices into the *unshuffled* arrays, so the same schedule can be replayed by
 ``input_data.DataSet``, by the graph-mode and TF2 trainers, and by the
 comparison, without copying the data.
 
+It also holds TF1's one validation split (`tf1_validation_size`), which
+``input_data``, the softmax trainers and the comparison all use.
+
 Pattern: a small stateful cursor plus a pure function that unrolls it.
 """
 
@@ -15,7 +18,26 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["EpochCursor", "tf1_batch_indices"]
+__all__ = ["TF1_TRAIN", "TF1_VALIDATION", "EpochCursor", "tf1_batch_indices", "tf1_validation_size"]
+
+#: TF1's ``read_data_sets``: 5000 of MNIST's 60000 training images held out for validation.
+TF1_TRAIN = 60000
+TF1_VALIDATION = 5000
+
+
+def tf1_validation_size(num_train: int) -> int:
+    """TF1's validation split, scaled to the training set's size.
+
+    TF1 held out the first 5000 of 60000 training images; a smaller set keeps
+    that ratio (333 of the embedded sample's 4000), a larger one keeps 5000.
+
+    Args:
+      num_train: training examples before the split, >= 0.
+
+    Returns:
+      int, the number of leading training examples held out.
+    """
+    return min(TF1_VALIDATION, int(num_train) * TF1_VALIDATION // TF1_TRAIN)
 
 
 class EpochCursor:

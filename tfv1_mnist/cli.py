@@ -4,6 +4,12 @@ Pattern (Flax's ``main.py``): a few lines of flag parsing.  Each command lives
 in ``tfv1_mnist.commands.<group>``, which exposes ``register(subparsers)`` and
 imports TensorFlow only when its command runs, so ``--help`` is instant.
 
+Output: the package's own log lines go to stderr through the ``tfv1_mnist``
+logger (``console.configure_logging``).  A command that uses TensorFlow starts
+it first through ``console.quiet_tensorflow_start``, so its C++ start-up lines
+do not reach the terminal; ``-v`` lets them through.  A command that needs no
+TensorFlow sets ``tensorflow=False`` in its parser's defaults.
+
 Exit status: 0 success; 1 a failure (bad data, a failed download, a non-finite
 loss with ``--stop-on-nan``); 2 bad usage (an unknown flag or an impossible
 setting); 130 interrupted by Ctrl-C.
@@ -17,7 +23,7 @@ import logging
 import os
 import sys
 
-from tfv1_mnist import __version__
+from tfv1_mnist import __version__, console
 from tfv1_mnist.errors import ConfigError, Tfv1MnistError
 
 __all__ = ["main", "build_parser", "EXIT_OK", "EXIT_FAILURE", "EXIT_USAGE", "EXIT_INTERRUPTED"]
@@ -36,9 +42,6 @@ _COMMAND_MODULES = (
     "tfv1_mnist.commands.data",
     "tfv1_mnist.commands.legacy",
 )
-
-_log = logging.getLogger("tfv1_mnist")
-
 
 def build_parser() -> argparse.ArgumentParser:
     """Returns the top-level parser with every command registered."""
@@ -60,8 +63,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _configure_logging(verbose: int, quiet: bool) -> None:
     level = logging.WARNING if quiet else logging.DEBUG if verbose > 1 else logging.INFO
-    logging.basicConfig(level=level, format="%(message)s", stream=sys.stderr)
-    _log.setLevel(level)
+    console.configure_logging(level)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 
@@ -71,6 +73,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     _configure_logging(args.verbose, args.quiet)
     try:
+        if getattr(args, "tensorflow", True) and not args.verbose:
+            console.quiet_tensorflow_start()
         return int(args.func(args) or EXIT_OK)
     except ConfigError as err:
         print(f"tfv1-mnist {args.command}: error: {err}", file=sys.stderr)

@@ -14,6 +14,12 @@ later in the same process, whose graph-level seed is unset.  So:
   ``reproduce`` run, a pytest session) is never switched into determinism.  If the
   calling process already has determinism on, nothing more can leak, and the job
   runs in-process.
+* ``run_isolated(seed, fn, ..., env=..., timeout=...)`` is the one way the
+  package runs a job in a child process: the seeded jobs above, and the
+  comparison, whose ``TF_ENABLE_ONEDNN_OPTS`` must be set before TensorFlow is
+  imported.  The job travels pickled inside the call and is unpickled only after
+  the child has set ``env``, so nothing the job's modules import sees the old
+  environment.
 """
 
 from __future__ import annotations
@@ -21,9 +27,12 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
+import pickle
+import subprocess
 import traceback
-from typing import Any, Callable
+from typing import Any, Callable, Mapping
 
+from tfv1_mnist import console
 from tfv1_mnist.errors import Tfv1MnistError
 
 __all__ = ["enable", "is_enabled", "run_isolated", "run_seeded", "probe"]
@@ -63,11 +72,14 @@ def probe() -> dict:
     return {"pid": os.getpid(), "deterministic": is_enabled()}
 
 
-def _child(conn, seed: int | None, log_level: int, fn: Callable, args: tuple, kwargs: dict) -> None:
+def _child(conn, seed: int | None, log_level: int, env: Mapping[str, str], job: bytes) -> None:
+    os.environ.update(env)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    logging.basicConfig(level=log_level, format="%(message)s")
-    logging.getLogger("tfv1_mnist").setLevel(log_level)
+    console.configure_logging(log_level)
     try:
+        if log_level > logging.DEBUG:
+            console.quiet_tensorflow_start()
+        fn, args, kwargs = pickle.loads(job)
         if seed is not None:
             enable(seed)
         result = fn(*args, **kwargs)
@@ -83,38 +95,50 @@ def _child(conn, seed: int | None, log_level: int, fn: Callable, args: tuple, kw
         conn.close()
 
 
-def run_isolated(seed: int | None, fn: Callable, *args: Any, **kwargs: Any) -> Any:
+def run_isolated(seed: int | None, fn: Callable, *args: Any, env: Mapping[str, str] | None = None,
+                 timeout: float | None = None, **kwargs: Any) -> Any:
     """Runs ``fn(*args, **kwargs)`` in a fresh spawned process, seeded when ``seed`` is given.
 
     ``fn``, its arguments and its result must be picklable (module-level functions,
-    plain data).  The child inherits stdout/stderr, so progress bars show.
+    plain data).  The child inherits stdout/stderr, so progress bars show; its
+    TensorFlow start-up lines are filtered unless the ``tfv1_mnist`` logger is at DEBUG.
 
     Args:
       seed: turn on ``enable(seed)`` in the child first, or None for neither.
       fn: the job.
+      env: environment variables set in the child before the job is unpickled
+        (so before TensorFlow is imported there), e.g. ``TF_ENABLE_ONEDNN_OPTS``.
+      timeout: seconds before the child is killed, or None to wait.
 
     Returns:
       ``fn``'s return value.
 
     Raises:
       The exception ``fn`` raised (re-raised here), ``Tfv1MnistError`` if the
-      child died without an answer, ``KeyboardInterrupt`` on Ctrl-C (the child is
+      child died without an answer, ``subprocess.TimeoutExpired`` if it ran past
+      ``timeout`` (it is killed), ``KeyboardInterrupt`` on Ctrl-C (the child is
       stopped too).
     """
+    name = getattr(fn, "__name__", "job")
+    job = pickle.dumps((fn, args, kwargs), protocol=pickle.HIGHEST_PROTOCOL)
     ctx = multiprocessing.get_context("spawn")
     parent_conn, child_conn = ctx.Pipe(duplex=False)
     level = logging.getLogger("tfv1_mnist").getEffectiveLevel()
-    proc = ctx.Process(target=_child, args=(child_conn, seed, level, fn, args, kwargs),
-                       name=f"tfv1-mnist-seeded-{getattr(fn, '__name__', 'job')}")
+    proc = ctx.Process(target=_child, args=(child_conn, seed, level, dict(env or {}), job),
+                       name=f"tfv1-mnist-{name}")
     proc.start()
     child_conn.close()
     try:
+        if not parent_conn.poll(timeout):
+            proc.kill()
+            proc.join()
+            raise subprocess.TimeoutExpired(f"tfv1-mnist child process running {name}", timeout)
         try:
             status, payload, tb = parent_conn.recv()
         except EOFError:
             proc.join()
             raise Tfv1MnistError(
-                f"the seeded job {getattr(fn, '__name__', fn)!r} died without a result "
+                f"the isolated job {name!r} died without a result "
                 f"(exit code {proc.exitcode}); run it again with -v for details") from None
         proc.join()
     except KeyboardInterrupt:
@@ -125,8 +149,11 @@ def run_isolated(seed: int | None, fn: Callable, *args: Any, **kwargs: Any) -> A
         raise
     finally:
         parent_conn.close()
+        if proc.is_alive():
+            proc.kill()
+            proc.join()
     if status == "error":
-        _log.debug("seeded job failed in process %s:\n%s", proc.pid, tb)
+        _log.debug("isolated job failed in process %s:\n%s", proc.pid, tb)
         raise payload
     return payload
 

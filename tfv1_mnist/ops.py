@@ -31,6 +31,7 @@ __all__ = [
     "log_softmax",
     "cross_entropy",
     "naive_cross_entropy",
+    "correct_count",
     "accuracy",
     "model_loss",
     "np_softmax",
@@ -155,24 +156,43 @@ def naive_cross_entropy(labels, probs, reduction: str = "sum") -> tf.Tensor:
     return _reduce(-tf.reduce_sum(terms, axis=-1), reduction, tf)
 
 
-def accuracy(labels, logits) -> tf.Tensor:
-    """Fraction of rows whose arg-max matches the label, as the seed measured it.
+def correct_count(labels, logits) -> tf.Tensor:
+    """How many rows' arg-max matches the label: the one accuracy of every model here.
+
+    The seed compared ``argmax(y, 1)`` with ``argmax(y_, 1)``.  Unlike TF1's
+    ``in_top_k``, which counts a row of NaN logits as wrong, ``tf.argmax`` lets
+    such a row predict class 0; every model and twin counts the same way.
 
     Args:
       labels: one-hot float [N, K], or integer class ids [N].
       logits: float [N, K] scores or probabilities (only the arg-max matters).
 
     Returns:
-      float32 scalar in [0, 1].  Rows of ``nan`` predict class 0, as
-      ``tf.argmax`` did in the seed.
+      int32 scalar in [0, N].
     """
     logits = tf.convert_to_tensor(logits)
     labels = tf.convert_to_tensor(labels)
     if labels.shape.rank == 2:
-        labels = tf.argmax(labels, axis=-1)
-    predicted = tf.argmax(logits, axis=-1)
-    correct = tf.equal(predicted, tf.cast(labels, predicted.dtype))
-    return tf.reduce_mean(tf.cast(correct, tf.float32))
+        labels = tf.argmax(labels, axis=-1, output_type=tf.int32)
+    predicted = tf.argmax(logits, axis=-1, output_type=tf.int32)
+    correct = tf.equal(predicted, tf.cast(labels, tf.int32))
+    return tf.reduce_sum(tf.cast(correct, tf.int32))
+
+
+def accuracy(labels, logits) -> tf.Tensor:
+    """Fraction of rows whose arg-max matches the label (``correct_count`` / N).
+
+    Args:
+      labels: one-hot float [N, K], or integer class ids [N].
+      logits: float [N, K] scores or probabilities (only the arg-max matters).
+
+    Returns:
+      float32 scalar in [0, 1] (NaN for N = 0).  Rows of ``nan`` predict class 0,
+      as ``tf.argmax`` did in the seed.
+    """
+    count = correct_count(labels, logits)
+    rows = tf.shape(tf.convert_to_tensor(logits))[0]
+    return tf.cast(count, tf.float32) / tf.cast(rows, tf.float32)
 
 
 LOSSES = ("naive", "stable")

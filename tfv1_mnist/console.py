@@ -1,0 +1,106 @@
+"""What a user sees on the terminal: the package's log lines, without TensorFlow's start-up noise.
+
+Two pieces, used by the command line and by the child processes it starts:
+
+* ``configure_logging(level)`` gives the ``tfv1_mnist`` logger its own handler
+  and leaves the root logger alone.  TensorFlow's checkpoint saver logs through
+  absl into the root logger ("Sharding callback duration ..."); configuring the
+  root logger at INFO, as ``logging.basicConfig`` would, shows those lines.
+* ``quiet_tensorflow_start()`` imports TensorFlow and initialises its devices
+  with file descriptor 2 sent through a filter that drops the known C++
+  start-up lines (``cudart_stub``, ``cpu_feature_guard``/oneDNN ``port.cc``,
+  ``cuInit`` on a machine without a GPU, absl's "before InitializeLog" banner).
+  Those lines are written by C++ before any Python logging exists and ignore
+  ``TF_CPP_MIN_LOG_LEVEL`` in part, so only the file descriptor can hold them
+  back.  Every other line passes through unchanged, so errors that matter
+  always show.
+
+No maintained package does this filtering; the filter is one pipe and one
+thread, active only while TensorFlow starts.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import re
+import sys
+import threading
+from typing import Iterator
+
+__all__ = ["TF_START_NOISE", "configure_logging", "filtered_stderr", "quiet_tensorflow_start"]
+
+#: Lines TensorFlow's C++ runtime prints while it starts, worth nothing to a user.
+TF_START_NOISE = re.compile(
+    r"^(WARNING: All log messages before absl::InitializeLog\(\) is called are written to STDERR"
+    r"|[IWE]\d{4} [\d:.]+ +\d+ (cudart_stub|cpu_feature_guard|port|cuda_platform|cuda_executor|"
+    r"cuda_diagnostics|cuda_dnn|cuda_fft|cuda_blas|gpu_device|service)\.cc:\d+\]"
+    r"|To enable the following instructions: .* rebuild TensorFlow with the appropriate compiler flags\.)"
+)
+
+_HANDLER_NAME = "tfv1_mnist.console"
+
+
+def configure_logging(level: int) -> None:
+    """Sends the ``tfv1_mnist`` logger's records at ``level`` and above to stderr.
+
+    Idempotent: a second call changes the level and keeps one handler.  The
+    root logger is not touched.
+
+    Args:
+      level: a ``logging`` level (``logging.INFO``...).
+    """
+    log = logging.getLogger("tfv1_mnist")
+    handler = next((h for h in log.handlers if h.get_name() == _HANDLER_NAME), None)
+    if handler is None:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.set_name(_HANDLER_NAME)
+        handler.setFormatter(logging.Formatter("%(message)s"))
+        log.addHandler(handler)
+    log.setLevel(level)
+    log.propagate = False
+
+
+@contextlib.contextmanager
+def filtered_stderr(pattern: re.Pattern = TF_START_NOISE) -> Iterator[None]:
+    """Inside the block, lines written to file descriptor 2 that match ``pattern`` are dropped.
+
+    The rest is relayed, line by line, to the original stderr, also when the
+    block raises.  Only for short blocks (an import): output is relayed by a
+    thread that ends with the block.
+    """
+    sys.stderr.flush()
+    saved = os.dup(2)
+    read_end, write_end = os.pipe()
+
+    def relay() -> None:
+        with os.fdopen(read_end, "rb") as source:
+            for line in source:
+                if not pattern.match(line.decode("utf-8", "replace")):
+                    os.write(saved, line)
+
+    thread = threading.Thread(target=relay, name="tfv1-mnist-stderr-filter", daemon=True)
+    thread.start()
+    os.dup2(write_end, 2)
+    os.close(write_end)
+    try:
+        yield
+    finally:
+        sys.stderr.flush()
+        os.dup2(saved, 2)  # closes the pipe's last write end: the relay reads to its end
+        thread.join()
+        os.close(saved)
+
+
+def quiet_tensorflow_start() -> None:
+    """Imports TensorFlow and initialises its devices without the start-up noise.
+
+    A no-op once TensorFlow is imported (its lines were printed, or not, then).
+    """
+    if "tensorflow" in sys.modules:
+        return
+    with filtered_stderr():
+        import tensorflow as tf
+
+        tf.config.list_physical_devices()
