@@ -2,7 +2,7 @@
 
 One short script per family (``tests/legacy_scripts/``): tf.layers, contrib.rnn,
 rnn_cell + dynamic_rnn, contrib.layers, slim, Estimator, load_dataset,
-tf.keras' load_data, a /gpu:1 pin, and a TF1 test module under tf.test.main.
+tf.keras' load_data, a /gpu:1 pin, contrib.eager, and a TF1 test module under tf.test.main.
 Each prints ``Accuracy: X``; all children start together, once.
 """
 
@@ -26,7 +26,7 @@ pytestmark = pytest.mark.slow
 
 TRAINING_SCRIPTS = (
     "layers_cnn", "contrib_rnn_lstm", "rnn_cell_dynamic", "contrib_layers_mlp", "slim_arg_scope",
-    "estimator_cnn", "load_dataset_softmax", "keras_load_data", "gpu_pin",
+    "estimator_cnn", "load_dataset_softmax", "keras_load_data", "gpu_pin", "eager_softmax",
 )
 
 
@@ -107,3 +107,7 @@ def test_tf1_test_module_passes_under_tf_test_main(corpus):
     code, out, err, _ = corpus["tf1_test_module"]
     assert code == 0, err[-3000:]
     assert "Ran 5 tests" in err and "OK (skipped=1)" in err  # the phantom test_session is skipped by TF
+
+
+def test_contrib_eager_trains_eagerly(corpus):
+    assert "EAGER True 2" in corpus["eager_softmax"][1]  # eager on; gradients for W and b

@@ -8,8 +8,9 @@ process whose bootstrap (`install`, in `tfv1_mnist.legacy.bootstrap`) gives it:
 * ``tensorflow.compat.v1`` with v2 behaviour disabled as ``tensorflow``, and
   Keras 2 (``tf_keras``) as ``tf.keras`` and as ``import keras``;
 * ``tf.contrib``'s ``layers``, ``slim``, ``framework`` (from ``tf_slim``),
-  ``rnn`` and ``learn.datasets`` (`tfv1_mnist.legacy.contrib`); the rest of
-  ``contrib`` is an error naming the symbol, the line and what replaces it;
+  ``rnn``, ``learn.datasets`` and a small ``eager`` (`tfv1_mnist.legacy.contrib`);
+  the rest of ``contrib`` is an error naming the symbol, the line and what
+  replaces it;
 * a ``tf.estimator`` subset built on ``MonitoredTrainingSession``
   (`tfv1_mnist.legacy.estimator`);
 * TF1's ``input_data`` paths and ``tf.keras.datasets.mnist.load_data`` reading

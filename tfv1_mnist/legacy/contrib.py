@@ -9,6 +9,7 @@ TF 1.15's ``tf.contrib`` is gone from TensorFlow 2.  Under run-legacy:
 ``tf.contrib.framework``                ``tf_slim``'s ``arg_scope`` family and variable helpers
 ``tf.contrib.rnn``                      `tfv1_mnist.legacy.rnn` (TF 2's v1 cells, ``static_rnn``...,
                                         ``stack_bidirectional_rnn`` ported from TF 1.15)
+``tf.contrib.eager``                    `tfv1_mnist.legacy.eager` (``Iterator``, ``implicit_gradients``, ``Variable``...)
 ``tf.contrib.learn.datasets``           ``mnist`` and ``load_dataset('mnist')`` from `tfv1_mnist.input_data`
 ``...learn.python.learn.datasets.mnist``  the same ``input_data`` module
 ======================================  ==========================================
@@ -37,7 +38,7 @@ __all__ = ["ContribTree", "ROOT", "contrib_message"]
 
 ROOT = "tensorflow.contrib"
 _SYMBOL = r"[A-Za-z_]\w*\.contrib(?:\.[A-Za-z_]\w*)*"
-_PROVIDED = "tf.contrib.layers, slim, framework, rnn and learn.datasets"
+_PROVIDED = "tf.contrib.layers, slim, framework, rnn, learn.datasets and a small eager"
 
 # What replaces contrib modules run-legacy does not provide.
 _REPLACEMENTS = {
@@ -45,7 +46,8 @@ _REPLACEMENTS = {
                      "or the algorithm written with tf.compat.v1 ops",
     "tensor_forest": "TensorFlow Decision Forests or scikit-learn's ensembles",
     "boosted_trees": "TensorFlow Decision Forests or scikit-learn's gradient boosting",
-    "eager": "tf.compat.v1.enable_eager_execution(), tf.GradientTape and iterating a tf.data.Dataset",
+    "eager": "tf.GradientTape and tf.keras metrics (run-legacy's tf.contrib.eager has Iterator, "
+             "implicit_gradients, implicit_value_and_gradients, Variable and Checkpoint)",
     "keras": "tf.keras (Keras 2 under run-legacy)",
     "data": "tf.data",
     "distributions": "tensorflow_probability.distributions",
@@ -139,6 +141,7 @@ class ContribTree(importlib.abc.MetaPathFinder):
             f"{ROOT}.slim": self._slim,
             f"{ROOT}.framework": self._framework,
             f"{ROOT}.rnn": self._rnn,
+            f"{ROOT}.eager": self._eager,
             f"{ROOT}.learn": lambda: self._package(f"{ROOT}.learn"),
             f"{ROOT}.learn.datasets": lambda: self._datasets(f"{ROOT}.learn.datasets"),
             f"{ROOT}.learn.datasets.mnist": lambda: input_data,
@@ -183,13 +186,22 @@ class ContribTree(importlib.abc.MetaPathFinder):
         module.__dict__["nest"] = tf.nest
         return module
 
+    @staticmethod
+    def _wrapped(built: types.ModuleType) -> types.ModuleType:
+        """``built``'s names in a `_Namespace`, so that a name it lacks raises `LegacySymbolError`."""
+        module = _Namespace(built.__name__, (), built.__doc__)
+        module.__dict__.update({k: v for k, v in vars(built).items() if not k.startswith("__")})
+        return module
+
     def _rnn(self) -> types.ModuleType:
         from tfv1_mnist.legacy.rnn import contrib_rnn
 
-        built = contrib_rnn(f"{ROOT}.rnn")
-        module = _Namespace(f"{ROOT}.rnn", (), built.__doc__)
-        module.__dict__.update({k: v for k, v in vars(built).items() if not k.startswith("__")})
-        return module
+        return self._wrapped(contrib_rnn(f"{ROOT}.rnn"))
+
+    def _eager(self) -> types.ModuleType:
+        from tfv1_mnist.legacy.eager import contrib_eager
+
+        return self._wrapped(contrib_eager(f"{ROOT}.eager"))
 
     # -- lookup
 
