@@ -25,7 +25,7 @@ def runs():
     data = datasets.load("sample")
     data = dataclasses.replace(data, x_train=data.x_train[:256], y_train=data.y_train[:256],
                                x_test=data.x_test[:200], y_test=data.y_test[:200])
-    config = cnn.MODEL.config
+    config = dataclasses.replace(cnn.MODEL.config, epochs=1)
     schedule = cnn.MODEL.schedule(config, data)
     initial = cnn.MODEL.initial_weights(config)
     results = {impl.name: impl.train(config, data, schedule, initial) for impl in cnn.IMPLEMENTATIONS}
@@ -39,7 +39,8 @@ def test_model_spec_describes_the_registered_implementations():
     assert all(impl.note for impl in cnn.IMPLEMENTATIONS[1:])
     assert cnn.MODEL.weight_names == common.WEIGHT_NAMES
     assert cnn.MODEL.tolerance == 1e-2
-    assert cnn.MODEL.config.epochs == 1 and cnn.MODEL.config.seed == 0
+    assert cnn.MODEL.config.epochs == 2 and cnn.MODEL.config.seed == 0  # compare's defaults
+    assert cnn.MODEL.curve_steps == 300
     assert all(len(note) == 3 for note in cnn.MODEL.notes)
     weights = cnn.MODEL.initial_weights(cnn.MODEL.config)
     assert [w.shape for w in weights] == list(common.WEIGHT_SHAPES)
