@@ -176,9 +176,12 @@ def test_only_the_script_and_its_neighbours_count_as_legacy_code(tmp_path):
 def child_env(monkeypatch):
     """The environment `runner.run` would give the child (no child is started)."""
     seen = {}
+    real_run = subprocess.run
 
-    def fake_run(command, env, cwd):
-        seen.update(env)
+    def fake_run(command, *args, **kwargs):
+        if command[:2] != [sys.executable, "-c"] or "tfv1_mnist.legacy.bootstrap" not in command[2]:
+            return real_run(command, *args, **kwargs)  # someone else's subprocess
+        seen.update(kwargs["env"])
         return subprocess.CompletedProcess(command, 0)
 
     monkeypatch.setattr(runner.subprocess, "run", fake_run)
@@ -293,3 +296,11 @@ def test_keras_load_data_reads_keras_file_then_the_sample_never_the_network(tmp_
     assert x_test.shape == (10, 28, 28)
     monkeypatch.setenv(input_data.DATA_ENV, "sample")
     assert keras_mnist_load_data()[0][0].shape == (4000, 28, 28)  # --data wins
+
+
+@pytest.mark.parametrize("flags, shown", [((), "0"), (("-v",), "1")])
+def test_deprecation_warnings_are_kept_only_with_v(tmp_path, child_env, flags, shown):
+    script = tmp_path / "s.py"
+    script.write_text("")
+    assert cli.main([*flags, "run-legacy", str(script)]) == 0
+    assert child_env[common.WARNINGS_ENV] == shown
