@@ -304,3 +304,17 @@ def test_deprecation_warnings_are_kept_only_with_v(tmp_path, child_env, flags, s
     script.write_text("")
     assert cli.main([*flags, "run-legacy", str(script)]) == 0
     assert child_env[common.WARNINGS_ENV] == shown
+
+
+def test_the_parent_does_not_import_tensorflow(tmp_path):
+    script = tmp_path / "s.py"
+    script.write_text("")
+    code = (
+        "import sys, subprocess\n"
+        "from tfv1_mnist import cli\n"
+        "subprocess.run = lambda command, **kw: subprocess.CompletedProcess(command, 0)\n"
+        f"assert cli.main(['run-legacy', {str(script)!r}]) == 0\n"
+        "print('tensorflow' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "False"

@@ -53,7 +53,8 @@ def register(subparsers) -> None:
         ),
     )
     add_arguments(parser)
-    parser.set_defaults(func=run_legacy)
+    # The parent only starts the child: TensorFlow is imported there, not here.
+    parser.set_defaults(func=run_legacy, tensorflow=False)
 
 
 def run_legacy(args) -> int:
