@@ -49,7 +49,7 @@ import numpy as np
 
 from tfv1_mnist import datasets
 from tfv1_mnist.batching import TF1_TRAIN, TF1_VALIDATION, EpochCursor, tf1_validation_size
-from tfv1_mnist.errors import DataError
+from tfv1_mnist.errors import ConfigError, DataError
 
 __all__ = [
     "DEFAULT_SOURCE_URL",
@@ -82,9 +82,8 @@ _MAXINT32 = 2**31 - 1
 # 1/255 rounded to float32: what ``float32_array * (1.0 / 255.0)`` multiplied by.
 _SCALE = np.float32(1.0 / 255.0)
 
-# Set by run-legacy's bootstrap in its child process: a folder without MNIST
-# files falls back to the cache, then the sample, and never downloads.
-_legacy_mode = False
+# ``read_data_sets(if_missing=...)``: what a folder without MNIST files means.
+_IF_MISSING = ("download", "local")
 
 
 class _DefaultValidationSize(int):
@@ -537,7 +536,7 @@ def _fetch_into(train_dir: str, source_url: str) -> None:
     fetch.fetch(train_dir, fmt="idx", urls=urls)
 
 
-def _resolve(train_dir, source_url) -> tuple[datasets.Mnist, bool]:
+def _resolve(train_dir, source_url, if_missing="download") -> tuple[datasets.Mnist, bool]:
     """The data a ``read_data_sets(train_dir)`` call reads, and whether it was redirected."""
     env = os.environ.get(DATA_ENV, "").strip()
     if env:
@@ -554,7 +553,7 @@ def _resolve(train_dir, source_url) -> tuple[datasets.Mnist, bool]:
         return datasets.read_npz(path, checksum=False), False
     if _holds_mnist(path):
         return _read_dir(train_dir), False
-    if _legacy_mode:
+    if if_missing == "local":
         data = datasets.load(None)
         _log.info(
             "read_data_sets(%r): no MNIST files there; reading %s from %s instead (never the network; "
@@ -578,6 +577,7 @@ def read_data_sets(
     source_url: str = DEFAULT_SOURCE_URL,
     *,
     rng=None,
+    if_missing: str = "download",
 ) -> Datasets:
     """Reads MNIST into ``Datasets(train, validation, test)``, as TF1 did.
 
@@ -586,8 +586,9 @@ def read_data_sets(
         or ``train-images.idx3-ubyte``), a folder holding ``mnist.npz``, an
         ``.npz`` path, ``"sample"``, or None (the full MNIST in the cache if
         fetched, else the embedded sample).  When the folder holds no MNIST
-        files they are downloaded into it, as TF1 did (under ``run-legacy``:
-        the cache or the sample is read instead, never the network).
+        files they are downloaded into it, as TF1 did (with
+        ``if_missing="local"``, as under ``run-legacy``: the cache or the
+        sample is read instead, never the network).
         ``$TFV1_MNIST_DATA`` overrides it.
       fake_data: return three fake `DataSet` (use ``next_batch(n, fake_data=True)``).
       one_hot: labels as float64 [N, 10] one-hot vectors.
@@ -601,6 +602,9 @@ def read_data_sets(
       source_url: where to download from when files are missing.
       rng: a private ``numpy.random.RandomState`` (or int seed) used instead of
         the global RNG; exclusive with ``seed``.  Not in TF1.
+      if_missing: ``"download"`` (TF1's behaviour) or ``"local"``: a folder
+        without MNIST files reads the cache, else the embedded sample, and
+        says so in one log line.  Not in TF1.
 
     Returns:
       ``Datasets(train, validation, test)``.
@@ -609,9 +613,12 @@ def read_data_sets(
       ValueError: ``validation_size`` outside ``[0, N]``
         (``Validation size should be between 0 and N. Received: V.``).
       TypeError: ``dtype`` is neither uint8 nor float32.
+      tfv1_mnist.errors.ConfigError: ``if_missing`` is neither "download" nor "local".
       tfv1_mnist.errors.DataError: bad or missing files (FetchError when the
         download fails, e.g. offline; its message says where to put the files).
     """
+    if if_missing not in _IF_MISSING:
+        raise ConfigError(f"read_data_sets: if_missing={if_missing!r}; use one of {', '.join(_IF_MISSING)}")
     if fake_data:
 
         def fake():
@@ -622,7 +629,7 @@ def read_data_sets(
 
     if not source_url:  # empty string check, as TF1
         source_url = DEFAULT_SOURCE_URL
-    data, redirected = _resolve(train_dir, source_url)
+    data, redirected = _resolve(train_dir, source_url, if_missing)
     where = f"{data.path or data.name}"
     return _build(
         data.x_train, data.y_train, data.x_test, data.y_test,
@@ -632,6 +639,6 @@ def read_data_sets(
     )
 
 
-def load_mnist(train_dir: str = "MNIST-data") -> Datasets:
-    """``read_data_sets(train_dir)`` with TF1's defaults."""
-    return read_data_sets(train_dir)
+def load_mnist(train_dir: str = "MNIST-data", *, if_missing: str = "download") -> Datasets:
+    """``read_data_sets(train_dir)`` with TF1's defaults (``if_missing`` as there; not in TF1)."""
+    return read_data_sets(train_dir, if_missing=if_missing)
