@@ -10,6 +10,7 @@ progress goes to stderr.
     python scripts/bench.py                  # everything
     python scripts/bench.py softmax cnn      # some areas
     python scripts/bench.py --quick loader   # small sizes, for a smoke run
+    python scripts/bench.py legacy           # run-legacy's start-up against a bare TensorFlow import
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ HERE = pathlib.Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE))
 
-AREAS = ("loader", "softmax", "cnn", "distribute")
+AREAS = ("loader", "softmax", "cnn", "legacy", "distribute")
 
 
 def main(argv=None) -> int:

@@ -57,6 +57,14 @@ def test_configure_logging_leaves_the_root_logger_alone():
         log.setLevel(logging.NOTSET)
 
 
+def test_quiet_filters_the_known_runtime_line_and_keeps_other_errors(capfd):
+    with console.quiet():
+        os.write(2, b"E0000 00:00:1796118411.437293   11598 node_def_util.cc:682] NodeDef mentions attribute "
+                    b"use_unbounded_threadpool which is not in the op definition\n")
+        os.write(2, b"E0000 00:00:1.0 1 node_def_util.cc:9] another problem\n")
+    assert capfd.readouterr().err == "E0000 00:00:1.0 1 node_def_util.cc:9] another problem\n"
+
+
 def test_quiet_tensorflow_start_in_a_fresh_process_prints_nothing():
     code = textwrap.dedent("""
         import logging, sys

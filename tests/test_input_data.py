@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from tfv1_mnist import datasets, input_data
 from tfv1_mnist import fetch as fetch_module
-from tfv1_mnist.errors import DataError, FetchError
+from tfv1_mnist.errors import ConfigError, DataError, FetchError
 from tf1_reference import Tf1DataSet
 
 MAXINT32 = 2**31 - 1
@@ -313,10 +313,10 @@ def test_graph_and_eager_seeds_are_honoured_without_side_effects(npz_path, tiny_
         ref_train, _, _ = tf1_read(tiny_arrays, 40, 77)
         np.testing.assert_array_equal(got, ref_train.next_batch(70)[1])
         # seed given and graph seed 0: get_seed's (0, 0) guard does not apply
-        assert input_data._tf1_numpy_seed(3) == 3
+        assert input_data.dataset.tf1_numpy_seed(3) == 3
     with tf.Graph().as_default():
         tf.compat.v1.set_random_seed(0)
-        assert input_data._tf1_numpy_seed(0) == MAXINT32  # get_seed avoids (0, 0)
+        assert input_data.dataset.tf1_numpy_seed(0) == MAXINT32  # get_seed avoids (0, 0)
     try:
         tf.random.set_seed(31)
         expected = tf.random.uniform([4]).numpy()
@@ -421,19 +421,22 @@ def test_legacy_mode_falls_back_to_cache_then_sample_without_network(monkeypatch
         raise AssertionError("run-legacy must never download")
 
     monkeypatch.setattr(fetch_module, "fetch", fetch)
-    monkeypatch.setattr(input_data, "_legacy_mode", True)
     with caplog.at_level(logging.INFO, logger="tfv1_mnist"):
-        d = input_data.read_data_sets(str(tmp_path / "MNIST_data"), one_hot=True, rng=0)
+        d = input_data.read_data_sets(str(tmp_path / "MNIST_data"), one_hot=True, rng=0, if_missing="local")
     assert d.train.num_examples == 3667  # the sample, default validation scaled
     assert any("no MNIST files there" in r.getMessage() for r in caplog.records)
 
 
 def test_legacy_mode_prefers_the_cache_to_the_sample(monkeypatch, tmp_path, empty_cache, tiny_arrays):
     datasets.write_npz(empty_cache / "mnist.npz", **tiny_arrays)
-    monkeypatch.setattr(input_data, "_legacy_mode", True)
-    d = input_data.read_data_sets(str(tmp_path / "MNIST_data"), rng=0)
+    d = input_data.read_data_sets(str(tmp_path / "MNIST_data"), rng=0, if_missing="local")
     # the cached set (200 training examples), default validation scaled as for any redirect
     assert (d.train.num_examples, d.validation.num_examples, d.test.num_examples) == (184, 16, 50)
+
+
+def test_if_missing_must_be_download_or_local(tmp_path):
+    with pytest.raises(ConfigError, match="if_missing='offline'; use one of download, local"):
+        input_data.read_data_sets(str(tmp_path), if_missing="offline")
 
 
 def test_one_idx_file_as_train_dir_says_to_pass_its_folder(idx_dir):

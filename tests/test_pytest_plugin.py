@@ -14,11 +14,12 @@ import pytest
 INI = "[pytest]\n"
 
 
-def _run_pytest(tmp_path: pathlib.Path, files: dict[str, str], *args: str, env: dict | None = None):
-    """Runs pytest in a child process on ``files`` written to ``tmp_path``."""
+def _run_pytest(tmp_path: pathlib.Path, files: dict[str, str], *args: str, env: dict | None = None, ini: str = INI):
+    """Runs pytest in a child process on ``files`` written to ``tmp_path`` (made if missing)."""
+    tmp_path.mkdir(parents=True, exist_ok=True)
     for name, text in files.items():
         (tmp_path / name).write_text(textwrap.dedent(text))
-    (tmp_path / "pytest.ini").write_text(INI)
+    (tmp_path / "pytest.ini").write_text(ini)
     child_env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2")
     for name in ("PYTEST_ADDOPTS", "PYTEST_PLUGINS", "PYTEST_DISABLE_PLUGIN_AUTOLOAD"):
         child_env.pop(name, None)
@@ -159,3 +160,45 @@ def test_child_run_fixtures_subtests_and_test_session(tmp_path):
     assert "SUBFAILED(mode='eager')" not in out
     assert "1 failed" in out
 
+
+
+# --------------------------------------------------------------------------- #
+# TF1 mode (--tf1): separate child runs, each imports TensorFlow.
+# --------------------------------------------------------------------------- #
+
+TF1_MODULE = (pathlib.Path(__file__).resolve().parent / "legacy_scripts" / "tf1_test_module.py").read_text()
+
+
+@pytest.mark.slow
+def test_tf1_mode_runs_a_tf1_test_module_that_fails_without_it(tmp_path):
+    files = {"test_tf1_module.py": TF1_MODULE}
+    tf1 = _run_pytest(tmp_path / "tf1", files, "-p", "tfv1_mnist", "--tf1")
+    assert tf1.returncode == 0, tf1.stdout + tf1.stderr
+    assert "4 passed, 1 deselected" in tf1.stdout  # the phantom test_session is deselected
+    assert "tfv1_mnist: TF1 mode" in tf1.stdout
+    tf2 = _run_pytest(tmp_path / "tf2", files)
+    assert tf2.returncode == 1
+    assert "4 failed" in tf2.stdout and "AttributeError" in tf2.stdout
+
+
+@pytest.mark.slow
+def test_tf1_mode_from_the_ini_file_gives_keras_2_and_local_data(tmp_path):
+    files = {
+        "test_mode.py": """
+            import os
+            import tensorflow as tf
+            from tensorflow.examples.tutorials.mnist import input_data
+
+            def test_tf1_world():
+                assert not tf.executing_eagerly() and hasattr(tf, "placeholder")
+                assert tf.keras.layers.Dense.__module__.startswith("tf_keras.")
+                assert os.environ["TF_USE_LEGACY_KERAS"] == "1"
+                mnist = input_data.read_data_sets("MNIST_data/", one_hot=True)  # no files there: the sample
+                assert mnist.test.num_examples == 1000
+                assert not os.path.exists("MNIST_data")  # nothing downloaded
+        """,
+    }
+    result = _run_pytest(tmp_path, files, env={"TFV1_MNIST_CACHE": str(tmp_path / "no-cache")},
+                         ini="[pytest]\ntf1 = true\n")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "1 passed" in result.stdout

@@ -1,7 +1,8 @@
 """tfv1_mnist: TF1-era MNIST code, running, tested and compared with TF2.
 
 The public surface is listed in ``__all__``.  Modules load lazily (PEP 562), so
-``import tfv1_mnist`` does not import TensorFlow; ``tfv1_mnist.softmax_v1`` does.
+``import tfv1_mnist`` does not import TensorFlow; ``tfv1_mnist.softmax`` does.
+docs/layout.md is the house plan: which module holds which concept.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ _SUBMODULES = (
     "cnn_v2",
     "compare",
     "config",
+    "console",
     "contract",
     "datasets",
     "determinism",

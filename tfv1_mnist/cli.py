@@ -5,9 +5,9 @@ in ``tfv1_mnist.commands.<group>``, which exposes ``register(subparsers)`` and
 imports TensorFlow only when its command runs, so ``--help`` is instant.
 
 Output: the package's own log lines go to stderr through the ``tfv1_mnist``
-logger (``console.configure_logging``).  A command that uses TensorFlow starts
-it first through ``console.quiet_tensorflow_start``, so its C++ start-up lines
-do not reach the terminal; ``-v`` lets them through.  A command that needs no
+logger (``console.configure_logging``).  A command that uses TensorFlow runs inside
+``console.quiet()``, so TensorFlow's known C++ noise does not reach the
+terminal; ``-v`` lets it through.  A command that needs no
 TensorFlow sets ``tensorflow=False`` in its parser's defaults.
 
 Exit status: 0 success; 1 a failure (bad data, a failed download, a non-finite
@@ -74,7 +74,8 @@ def main(argv: list[str] | None = None) -> int:
     _configure_logging(args.verbose, args.quiet)
     try:
         if getattr(args, "tensorflow", True) and not args.verbose:
-            console.quiet_tensorflow_start()
+            with console.quiet():
+                return int(args.func(args) or EXIT_OK)
         return int(args.func(args) or EXIT_OK)
     except ConfigError as err:
         print(f"tfv1-mnist {args.command}: error: {err}", file=sys.stderr)

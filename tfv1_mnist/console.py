@@ -6,17 +6,19 @@ Two pieces, used by the command line and by the child processes it starts:
   and leaves the root logger alone.  TensorFlow's checkpoint saver logs through
   absl into the root logger ("Sharding callback duration ..."); configuring the
   root logger at INFO, as ``logging.basicConfig`` would, shows those lines.
-* ``quiet_tensorflow_start()`` imports TensorFlow and initialises its devices
-  with file descriptor 2 sent through a filter that drops the known C++
-  start-up lines (``cudart_stub``, ``cpu_feature_guard``/oneDNN ``port.cc``,
-  ``cuInit`` on a machine without a GPU, absl's "before InitializeLog" banner).
-  Those lines are written by C++ before any Python logging exists and ignore
-  ``TF_CPP_MIN_LOG_LEVEL`` in part, so only the file descriptor can hold them
-  back.  Every other line passes through unchanged, so errors that matter
-  always show.
+* ``quiet()`` runs a block (a command, a child's job) with file descriptor 2
+  sent through a filter that drops TensorFlow's known C++ noise, and starts
+  TensorFlow inside it: the start-up lines (``cudart_stub``,
+  ``cpu_feature_guard``/oneDNN ``port.cc``, ``cuInit`` on a machine without a
+  GPU, absl's "before InitializeLog" banner) and the one known run-time line
+  (``NodeDef mentions attribute use_unbounded_threadpool``, printed when Keras
+  builds a ``tf.data`` map).  Those lines are written by C++ outside Python
+  logging and ignore ``TF_CPP_MIN_LOG_LEVEL`` in part, so only the file
+  descriptor can hold them back.  Every other line passes through unchanged,
+  so errors that matter always show.
 
 No maintained package does this filtering; the filter is one pipe and one
-thread, active only while TensorFlow starts.
+thread, alive while the block runs.
 """
 
 from __future__ import annotations
@@ -29,13 +31,15 @@ import sys
 import threading
 from typing import Iterator
 
-__all__ = ["TF_START_NOISE", "configure_logging", "filtered_stderr", "quiet_tensorflow_start"]
+__all__ = ["TF_NOISE", "configure_logging", "filtered_stderr", "quiet", "quiet_tensorflow_start"]
 
-#: Lines TensorFlow's C++ runtime prints while it starts, worth nothing to a user.
-TF_START_NOISE = re.compile(
+#: Lines TensorFlow's C++ runtime prints, worth nothing to a user: its start-up lines and the
+#: ``tf.data`` attribute notice that Keras' ``fit`` triggers.
+TF_NOISE = re.compile(
     r"^(WARNING: All log messages before absl::InitializeLog\(\) is called are written to STDERR"
     r"|[IWE]\d{4} [\d:.]+ +\d+ (cudart_stub|cpu_feature_guard|port|cuda_platform|cuda_executor|"
     r"cuda_diagnostics|cuda_dnn|cuda_fft|cuda_blas|gpu_device|service)\.cc:\d+\]"
+    r"|[IWE]\d{4} [\d:.]+ +\d+ node_def_util\.cc:\d+\] NodeDef mentions attribute use_unbounded_threadpool "
     r"|To enable the following instructions: .* rebuild TensorFlow with the appropriate compiler flags\.)"
 )
 
@@ -63,12 +67,12 @@ def configure_logging(level: int) -> None:
 
 
 @contextlib.contextmanager
-def filtered_stderr(pattern: re.Pattern = TF_START_NOISE) -> Iterator[None]:
+def filtered_stderr(pattern: re.Pattern = TF_NOISE) -> Iterator[None]:
     """Inside the block, lines written to file descriptor 2 that match ``pattern`` are dropped.
 
     The rest is relayed, line by line, to the original stderr, also when the
-    block raises.  Only for short blocks (an import): output is relayed by a
-    thread that ends with the block.
+    block raises.  Output is relayed by a thread that ends with the block; a
+    line reaches the terminal when its newline is written.
     """
     sys.stderr.flush()
     saved = os.dup(2)
@@ -101,6 +105,19 @@ def quiet_tensorflow_start() -> None:
     if "tensorflow" in sys.modules:
         return
     with filtered_stderr():
-        import tensorflow as tf
+        _start_tensorflow()
 
-        tf.config.list_physical_devices()
+
+def _start_tensorflow() -> None:
+    import tensorflow as tf
+
+    tf.config.list_physical_devices()
+
+
+@contextlib.contextmanager
+def quiet() -> Iterator[None]:
+    """Runs the block with TensorFlow's C++ noise filtered from stderr, TensorFlow started first."""
+    with filtered_stderr():
+        if "tensorflow" not in sys.modules:
+            _start_tensorflow()
+        yield

@@ -24,6 +24,7 @@ later in the same process, whose graph-level seed is unset.  So:
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import multiprocessing
 import os
@@ -77,12 +78,11 @@ def _child(conn, seed: int | None, log_level: int, env: Mapping[str, str], job: 
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     console.configure_logging(log_level)
     try:
-        if log_level > logging.DEBUG:
-            console.quiet_tensorflow_start()
-        fn, args, kwargs = pickle.loads(job)
-        if seed is not None:
-            enable(seed)
-        result = fn(*args, **kwargs)
+        with console.quiet() if log_level > logging.DEBUG else contextlib.nullcontext():
+            fn, args, kwargs = pickle.loads(job)
+            if seed is not None:
+                enable(seed)
+            result = fn(*args, **kwargs)
     except BaseException as err:  # sent back and re-raised in the parent
         try:
             conn.send(("error", err, traceback.format_exc()))
@@ -101,7 +101,7 @@ def run_isolated(seed: int | None, fn: Callable, *args: Any, env: Mapping[str, s
 
     ``fn``, its arguments and its result must be picklable (module-level functions,
     plain data).  The child inherits stdout/stderr, so progress bars show; its
-    TensorFlow start-up lines are filtered unless the ``tfv1_mnist`` logger is at DEBUG.
+    TensorFlow's C++ noise (``console.TF_NOISE``) is filtered unless the ``tfv1_mnist`` logger is at DEBUG.
 
     Args:
       seed: turn on ``enable(seed)`` in the child first, or None for neither.

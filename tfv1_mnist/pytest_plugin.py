@@ -25,10 +25,21 @@ Collection hook:
   way to get a Session).  pytest collects it as a test of every subclass; this
   plugin deselects those items.  ``tfv1_mnist.testing.TestCase`` also hides it
   by itself, for plain ``unittest`` runs.
+
+TF1 mode (``pytest -p tfv1_mnist --tf1``, or ``tf1 = true`` in the ini file):
+  the whole session runs TF1-era test modules unmodified, as ``tfv1-mnist
+  run-legacy`` runs scripts: ``TF_USE_LEGACY_KERAS=1`` is set before
+  conftest files load (so ``tf.keras`` is Keras 2), and at configure time
+  `tfv1_mnist.legacy.bootstrap.install` disables v2 behaviour once and gives
+  test modules under the root folder TF1's ``tensorflow`` (``tf.placeholder``,
+  ``tf.contrib``, ``tf.estimator``), TF1's ``input_data`` and local data.  It
+  cannot be undone within the process: run TF1-mode and TF2 tests as separate
+  pytest invocations.  Without the option nothing of this happens.
 """
 
 from __future__ import annotations
 
+import os
 import sys
 from typing import TYPE_CHECKING, Any, Iterator
 
@@ -36,6 +47,51 @@ import pytest
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers only
     import tensorflow as tf
+
+# TensorFlow's switch for tf.keras = tf_keras (Keras 2); read when TensorFlow is imported.
+_LEGACY_KERAS_ENV = "TF_USE_LEGACY_KERAS"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("tfv1_mnist")
+    group.addoption(
+        "--tf1", action="store_true", default=False,
+        help="TF1 mode for the whole session: test modules get TF1's tensorflow (tf.compat.v1 with v2 "
+             "behaviour disabled, Keras 2, tf.contrib, tf.estimator) as under tfv1-mnist run-legacy",
+    )
+    parser.addini("tf1", type="bool", default=False, help="the same as --tf1")
+
+
+def _tf1_mode(config: pytest.Config) -> bool:
+    return bool(config.getoption("tf1", default=False) or config.getini("tf1"))
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_load_initial_conftests(early_config: pytest.Config, parser: pytest.Parser, args: list[str]) -> None:
+    """In TF1 mode, selects Keras 2 before any conftest file can import TensorFlow."""
+    if not (getattr(early_config.known_args_namespace, "tf1", False) or early_config.getini("tf1")):
+        return
+    if "tensorflow" in sys.modules and os.environ.get(_LEGACY_KERAS_ENV) != "1":
+        raise pytest.UsageError(
+            "--tf1: TensorFlow was imported before the tfv1_mnist plugin could select Keras 2 "
+            f"(by another plugin); set {_LEGACY_KERAS_ENV}=1 in the environment, or load that plugin later"
+        )
+    os.environ[_LEGACY_KERAS_ENV] = "1"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """In TF1 mode, makes this process run TF1-era test modules (once, for the session)."""
+    if not _tf1_mode(config):
+        return
+    from tfv1_mnist.legacy.bootstrap import install
+
+    install(config.rootpath, show_deprecations=config.getoption("verbose") > 0)
+
+
+def pytest_report_header(config: pytest.Config) -> list[str] | None:
+    if _tf1_mode(config):
+        return ["tfv1_mnist: TF1 mode (tf.compat.v1, v2 behaviour disabled, Keras 2 as tf.keras)"]
+    return None
 
 
 @pytest.fixture

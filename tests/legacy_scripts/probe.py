@@ -32,7 +32,7 @@ plt.plot([1, 2, 3])
 plt.show()  # must not block
 
 try:
-    from tensorflow.contrib import rnn  # noqa: F401
+    from tensorflow.contrib import factorization  # noqa: F401  (out of scope under run-legacy)
     contrib_import_error = None
 except ImportError as err:
     contrib_import_error = str(err)

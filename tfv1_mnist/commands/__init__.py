@@ -12,15 +12,15 @@ import os
 __all__ = ["add_data_argument", "add_out_argument", "add_seed_argument", "check_seed"]
 
 
-def add_data_argument(parser: argparse.ArgumentParser) -> None:
-    """Adds ``--data PATH``: an ``.npz`` file, an IDX folder, or ``sample``."""
-    parser.add_argument(
-        "--data",
-        metavar="PATH",
-        default=None,
-        help="an .npz file (Keras layout), a folder of IDX files, or 'sample' for the "
-        "embedded sample. Default: the full MNIST if fetched into the cache, else the sample.",
-    )
+_DATA_HELP = (
+    "an .npz file (Keras layout), a folder of IDX files, or 'sample' for the "
+    "embedded sample. Default: the full MNIST if fetched into the cache, else the sample."
+)
+
+
+def add_data_argument(parser: argparse.ArgumentParser, help: str = _DATA_HELP) -> None:
+    """Adds ``--data PATH``: an ``.npz`` file, an IDX folder, or ``sample``; ``help`` is its help text."""
+    parser.add_argument("--data", metavar="PATH", default=None, help=help)
 
 
 def _output_folder(value: str) -> str:
