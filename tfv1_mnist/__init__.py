@@ -25,6 +25,7 @@ _SUBMODULES = (
     "contract",
     "datasets",
     "determinism",
+    "distribute",
     "errors",
     "fetch",
     "imaging",
