@@ -82,3 +82,19 @@ def test_quiet_tensorflow_start_in_a_fresh_process_prints_nothing():
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout == "6.0\n"
     assert proc.stderr == "ours\n"
+
+
+def test_filtered_stderr_ends_while_a_child_that_inherited_the_pipe_lives_on(capfd):
+    import time
+
+    with console.filtered_stderr():
+        child = subprocess.Popen([sys.executable, "-c", "import sys, time; print('from child', file=sys.stderr, "
+                                  "flush=True); time.sleep(30)"])
+        time.sleep(1.0)
+        start = time.perf_counter()
+    try:
+        assert time.perf_counter() - start < 5  # the block ended: the relay did not wait for the child
+        assert "from child" in capfd.readouterr().err
+    finally:
+        child.kill()
+        child.wait()

@@ -27,6 +27,7 @@ import contextlib
 import logging
 import os
 import re
+import select
 import sys
 import threading
 from typing import Iterator
@@ -72,17 +73,40 @@ def filtered_stderr(pattern: re.Pattern = TF_NOISE) -> Iterator[None]:
 
     The rest is relayed, line by line, to the original stderr, also when the
     block raises.  Output is relayed by a thread that ends with the block; a
-    line reaches the terminal when its newline is written.
+    line reaches the terminal when its newline is written.  A process started
+    inside the block that outlives it finds its stderr closed afterwards.
     """
     sys.stderr.flush()
     saved = os.dup(2)
     read_end, write_end = os.pipe()
+    stop = threading.Event()
+
+    def emit(line: bytes) -> None:
+        if not pattern.match(line.decode("utf-8", "replace")):
+            os.write(saved, line)
 
     def relay() -> None:
-        with os.fdopen(read_end, "rb") as source:
-            for line in source:
-                if not pattern.match(line.decode("utf-8", "replace")):
-                    os.write(saved, line)
+        # Child processes started inside the block inherit the pipe, and one may outlive it
+        # (multiprocessing's resource tracker does), so the relay cannot wait for the pipe's
+        # end: once the block is over it drains what is there and stops.
+        pending = b""
+        try:
+            while True:
+                ready, _, _ = select.select([read_end], [], [], 0.05)
+                if not ready:
+                    if stop.is_set():
+                        break
+                    continue
+                chunk = os.read(read_end, 1 << 16)
+                if not chunk:
+                    break
+                *lines, pending = (pending + chunk).split(b"\n")
+                for line in lines:
+                    emit(line + b"\n")
+        finally:
+            if pending:
+                emit(pending)
+            os.close(read_end)
 
     thread = threading.Thread(target=relay, name="tfv1-mnist-stderr-filter", daemon=True)
     thread.start()
@@ -92,7 +116,8 @@ def filtered_stderr(pattern: re.Pattern = TF_NOISE) -> Iterator[None]:
         yield
     finally:
         sys.stderr.flush()
-        os.dup2(saved, 2)  # closes the pipe's last write end: the relay reads to its end
+        os.dup2(saved, 2)
+        stop.set()
         thread.join()
         os.close(saved)
 
