@@ -10,7 +10,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-from tfv1_mnist import cnn_v1  # noqa: E402
+from tfv1_mnist.cnn import v1 as cnn_v1  # noqa: E402
 from tfv1_mnist.config import CNNConfig  # noqa: E402
 from tfv1_mnist.errors import ConfigError  # noqa: E402
 
@@ -47,8 +47,8 @@ def keras_weights():
 
 
 def test_weight_shapes_are_keras_order_and_10000_params(keras_weights):
-    assert [w.shape for w in keras_weights] == [s for _, _, s in cnn_v1.WEIGHT_SHAPES]
-    assert sum(int(np.prod(s)) for _, _, s in cnn_v1.WEIGHT_SHAPES) == 10_000
+    assert [w.shape for w in keras_weights] == [s for _, _, s in cnn_v1.VARIABLES]
+    assert sum(int(np.prod(s)) for _, _, s in cnn_v1.VARIABLES) == 10_000
 
 
 def test_adam_hyperparameters_match_keras():
@@ -78,11 +78,17 @@ def test_steps_match_keras_adam_custom_loop(keras_weights, tiny_arrays):
     data = _Data(tiny_arrays)
     order = np.random.RandomState(0).permutation(200)[:160]
     config = CNNConfig(epochs=1, batch_size=16, normalize=True)
-    weights, history = cnn_v1.train_and_evaluate(config, data, initial_weights=keras_weights, batches=[order])
+    # float32-exact betas: TF1's ApplyAdam forms 1-beta in float32, Keras in float64, and the two
+    # agree only for a beta that is a float32 number. With Keras' own 0.9/0.999 the last-bit gap
+    # of the first steps (test_the_float32_constants_one_minus_beta_explain_the_first_gap) grows
+    # with the CPU's kernels past these bounds; with equal constants only round-off remains.
+    beta1, beta2 = float(np.float32(0.9)), float(np.float32(0.999))
+    weights, history = cnn_v1.train_and_evaluate(config, data, initial_weights=keras_weights, batches=[order],
+                                                 adam={"beta1": beta1, "beta2": beta2, "epsilon": 1e-7})
 
     model = _keras_model()
     model.set_weights(keras_weights)
-    opt = keras.optimizers.Adam(config.learning_rate)
+    opt = keras.optimizers.Adam(config.learning_rate, beta_1=beta1, beta_2=beta2)
     ref_losses = []
     for s in range(0, order.size, config.batch_size):
         idx = order[s:s + config.batch_size]
@@ -115,7 +121,7 @@ def test_train_and_evaluate_history(tiny_arrays):
     steps = np.array(history["step_loss"][:7])
     sizes = np.array([32] * 6 + [8])
     assert history["loss"][0] == pytest.approx(float((steps * sizes).sum() / 200), rel=1e-6)
-    assert [w.shape for w in weights] == [s for _, _, s in cnn_v1.WEIGHT_SHAPES]
+    assert [w.shape for w in weights] == [s for _, _, s in cnn_v1.VARIABLES]
 
 
 def test_seeded_runs_are_identical(tiny_arrays):

@@ -1,4 +1,4 @@
-"""Tests for tfv1_mnist.cnn_v2: shapes, parameter count, training, resume, export."""
+"""Tests for tfv1_mnist.cnn.v2: the module, parameter count, training, evaluation, resume."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 
 tf = pytest.importorskip("tensorflow")
 
-from tfv1_mnist import cnn_v2  # noqa: E402
+from tfv1_mnist.cnn import common, v2  # noqa: E402
 from tfv1_mnist.config import CNNConfig  # noqa: E402
 from tfv1_mnist.errors import ConfigError, DataError  # noqa: E402
 
@@ -28,66 +28,31 @@ def tiny(tiny_arrays):
 
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory):
-    """One short run (1 epoch, batch 20) shared by the export tests."""
+    """One short run (1 epoch, batch 20)."""
     import conftest
 
     data = make_data(conftest.tiny_arrays.__wrapped__())
     workdir = tmp_path_factory.mktemp("run")
-    model, history = cnn_v2.train_and_evaluate(
+    model, history = v2.train_and_evaluate(
         CNNConfig(epochs=1, batch_size=20, seed=7), data, workdir, progress=False)
     return model, history, data, workdir
 
 
 def test_parameter_count_is_the_seeds():
-    model = cnn_v2.CNN(seed=0)
+    model = v2.CNN(seed=0)
     assert model.num_params == 10_000
-    assert cnn_v2.NUM_PARAMS == 10_000
-    assert [tuple(w.shape) for w in model.get_weights()] == list(cnn_v2.WEIGHT_SHAPES)
+    assert common.NUM_PARAMS == 10_000
+    assert [tuple(w.shape) for w in model.get_weights()] == list(common.WEIGHT_SHAPES)
 
 
 def test_variables_are_named_by_layer():
-    names = [v.name for v in cnn_v2.CNN(seed=0).ordered_variables]
+    names = [v.name for v in v2.CNN(seed=0).ordered_variables]
     assert names[0].startswith("cnn/conv1/weights") and names[1].startswith("cnn/conv1/biases")
     assert names[-1].startswith("cnn/dense2/biases")
 
 
-def test_train_flops_per_example_is_about_3_7_mflop():
-    assert 3.6e6 < cnn_v2.TRAIN_FLOPS_PER_EXAMPLE < 3.8e6
-
-
-def test_initial_weights_are_glorot_uniform_and_zero_biases():
-    w = cnn_v2.initial_weights(3)
-    for kernel, bias in zip(w[0::2], w[1::2]):
-        fan_in, fan_out = cnn_v2._fan_in_out(kernel.shape)
-        limit = math.sqrt(6 / (fan_in + fan_out))
-        assert kernel.dtype == np.float32
-        assert np.abs(kernel).max() <= limit
-        # A uniform draw fills the range: its std is limit/sqrt(3).
-        np.testing.assert_allclose(kernel.std(), limit / math.sqrt(3), rtol=0.25)
-        np.testing.assert_array_equal(bias, 0)
-    again = cnn_v2.initial_weights(3)
-    other = cnn_v2.initial_weights(4)
-    for a, b in zip(w, again):
-        np.testing.assert_array_equal(a, b)
-    assert not np.array_equal(w[0], other[0])
-
-
-def test_initial_weights_rejects_no_seed():
-    with pytest.raises(ConfigError, match="seed"):
-        cnn_v2.initial_weights(None)
-
-
-def test_epoch_indices_is_a_permutation_per_seed_and_epoch():
-    a = cnn_v2.epoch_indices(100, 1, 0)
-    assert a.dtype == np.int64
-    np.testing.assert_array_equal(np.sort(a), np.arange(100))
-    np.testing.assert_array_equal(a, cnn_v2.epoch_indices(100, 1, 0))
-    assert not np.array_equal(a, cnn_v2.epoch_indices(100, 1, 1))
-    assert not np.array_equal(a, cnn_v2.epoch_indices(100, 2, 0))
-
-
 def test_logits_shape_accepts_both_layouts_and_dtypes(tiny):
-    model = cnn_v2.CNN(seed=0)
+    model = v2.CNN(seed=0)
     x = tiny.x_train[:5]
     logits = model(tf.constant(x))
     assert logits.shape == (5, 10) and logits.dtype == tf.float32
@@ -96,16 +61,16 @@ def test_logits_shape_accepts_both_layouts_and_dtypes(tiny):
 
 
 def test_normalize_scales_inputs_inside_the_model(tiny):
-    weights = cnn_v2.initial_weights(0)
-    raw = cnn_v2.CNN(weights, normalize=False)
-    scaled = cnn_v2.CNN(weights, normalize=True)
+    weights = common.initial_weights(0)
+    raw = v2.CNN(weights, normalize=False)
+    scaled = v2.CNN(weights, normalize=True)
     x = tiny.x_train[:4]
     np.testing.assert_allclose(scaled(tf.constant(x)),
                                raw(tf.constant(x.astype(np.float32) / 255.0)), rtol=1e-5, atol=1e-6)
 
 
 def test_set_weights_rejects_wrong_shapes():
-    model = cnn_v2.CNN(seed=0)
+    model = v2.CNN(seed=0)
     with pytest.raises(ConfigError, match="Keras Sequential order"):
         model.set_weights(model.get_weights()[::-1])
 
@@ -113,36 +78,36 @@ def test_set_weights_rejects_wrong_shapes():
 def test_train_step_lowers_the_loss_on_a_fixed_batch(tiny):
     import keras
 
-    model = cnn_v2.CNN(seed=0, normalize=True)
+    model = v2.CNN(seed=0, normalize=True)
     opt = keras.optimizers.Adam(0.01)
     opt.build(model.ordered_variables)
     images, labels = tf.constant(tiny.x_train[:32]), tf.constant(tiny.y_train[:32])
-    first, _ = cnn_v2.train_step(model, opt, images, labels)
+    first, _ = v2.train_step(model, opt, images, labels)
     for _ in range(10):
-        last, correct = cnn_v2.train_step(model, opt, images, labels)
+        last, correct = v2.train_step(model, opt, images, labels)
     assert float(last) < 0.7 * float(first)
     assert 0 <= int(correct) <= 32
 
 
 def test_evaluate_matches_a_direct_computation(tiny):
-    model = cnn_v2.CNN(seed=1, normalize=True)
-    res = cnn_v2.evaluate(model, tiny.x_test, tiny.y_test, batch_size=7)
+    model = v2.CNN(seed=1, normalize=True)
+    res = v2.evaluate(model, tiny.x_test, tiny.y_test, batch_size=7)
     logits = model(tf.constant(tiny.x_test)).numpy()
     logp = logits - logits.max(1, keepdims=True)
     logp -= np.log(np.exp(logp).sum(1, keepdims=True))
     expected_loss = -logp[np.arange(len(logp)), tiny.y_test].mean()
     np.testing.assert_allclose(res["loss"], expected_loss, rtol=1e-5)
     assert res["accuracy"] == pytest.approx(np.mean(logits.argmax(1) == tiny.y_test))
-    proba = cnn_v2.predict_proba(model, tiny.x_test, batch_size=9)
+    proba = v2.predict_proba(model, tiny.x_test, batch_size=9)
     assert proba.shape == (50, 10) and proba.dtype == np.float32
     np.testing.assert_allclose(proba.sum(1), 1, rtol=1e-5)
 
 
 def test_evaluate_rejects_wrong_image_shape():
     with pytest.raises(DataError, match=r"\[N,28,28\]"):
-        cnn_v2.evaluate(cnn_v2.CNN(seed=0), np.zeros((3, 784), np.uint8), np.zeros(3, np.uint8))
+        v2.evaluate(v2.CNN(seed=0), np.zeros((3, 784), np.uint8), np.zeros(3, np.uint8))
     with pytest.raises(DataError, match=r"y must be labels \[3\], one per image, got shape \(2,\)"):
-        cnn_v2.evaluate(cnn_v2.CNN(seed=0), np.zeros((3, 28, 28), np.uint8), np.zeros(2, np.uint8))
+        v2.evaluate(v2.CNN(seed=0), np.zeros((3, 28, 28), np.uint8), np.zeros(2, np.uint8))
 
 
 def test_train_and_evaluate_one_epoch(trained):
@@ -156,22 +121,22 @@ def test_train_and_evaluate_one_epoch(trained):
     assert history["loss"][0] == pytest.approx(np.mean(history["step_loss"]), rel=1e-6)
     assert history["val_accuracy"][0] > 0.3  # tiny data is learnable; chance is 0.1
     assert history["val_accuracy"][0] == pytest.approx(
-        cnn_v2.evaluate(model, data.x_test, data.y_test)["accuracy"])
+        v2.evaluate(model, data.x_test, data.y_test)["accuracy"])
     assert (workdir / "checkpoints" / "checkpoint").is_file()
 
 
 def test_given_batches_and_weights_are_used(tiny):
     order = [np.arange(200)[::-1].astype(np.int64)]
-    init = cnn_v2.initial_weights(5)
+    init = common.initial_weights(5)
     cfg = CNNConfig(epochs=1, batch_size=50, seed=0)
-    m1, h1 = cnn_v2.train_and_evaluate(cfg, tiny, initial_weights=init, batches=order,
+    m1, h1 = v2.train_and_evaluate(cfg, tiny, initial_weights=init, batches=order,
                                        progress=False)
-    m2, h2 = cnn_v2.train_and_evaluate(CNNConfig(epochs=1, batch_size=50, seed=99), tiny,
+    m2, h2 = v2.train_and_evaluate(CNNConfig(epochs=1, batch_size=50, seed=99), tiny,
                                        initial_weights=init, batches=order, progress=False)
     np.testing.assert_allclose(h1["step_loss"], h2["step_loss"], rtol=1e-6)
     assert len(h1["step_loss"]) == 4
     with pytest.raises(ConfigError, match="batches"):
-        cnn_v2.train_and_evaluate(CNNConfig(epochs=2, seed=0), tiny, batches=order, progress=False)
+        v2.train_and_evaluate(CNNConfig(epochs=2, seed=0), tiny, batches=order, progress=False)
 
 
 def test_bad_given_batches_raise_before_training(tiny, tmp_path):
@@ -181,17 +146,17 @@ def test_bad_given_batches_raise_before_training(tiny, tmp_path):
                          (np.zeros(0, np.int64), r"batches\[1\] must be a non-empty 1-D"),
                          (np.zeros((2, 2), np.int64), r"non-empty 1-D index array, got shape \(2, 2\)")):
         with pytest.raises(ConfigError, match=message):
-            cnn_v2.train_and_evaluate(cfg, tiny, tmp_path, batches=[good, bad], progress=False)
+            v2.train_and_evaluate(cfg, tiny, tmp_path, batches=[good, bad], progress=False)
         assert not (tmp_path / "checkpoints").exists()  # epoch 1 did not run
 
 
 def test_resume_equals_uninterrupted(tiny, tmp_path):
     cfg2 = CNNConfig(epochs=2, batch_size=25, seed=11, normalize=True)
-    straight, h_straight = cnn_v2.train_and_evaluate(cfg2, tiny, tmp_path / "a", progress=False)
+    straight, h_straight = v2.train_and_evaluate(cfg2, tiny, tmp_path / "a", progress=False)
     # "Killed" after epoch 1, then resumed to epoch 2.
-    cnn_v2.train_and_evaluate(CNNConfig(epochs=1, batch_size=25, seed=11, normalize=True), tiny,
+    v2.train_and_evaluate(CNNConfig(epochs=1, batch_size=25, seed=11, normalize=True), tiny,
                               tmp_path / "b", progress=False)
-    resumed, h_resumed = cnn_v2.train_and_evaluate(cfg2, tiny, tmp_path / "b", resume=True,
+    resumed, h_resumed = v2.train_and_evaluate(cfg2, tiny, tmp_path / "b", resume=True,
                                                    progress=False)
     for a, b in zip(straight.get_weights(), resumed.get_weights()):
         np.testing.assert_allclose(a, b, rtol=0, atol=1e-7)
@@ -200,58 +165,24 @@ def test_resume_equals_uninterrupted(tiny, tmp_path):
 
 
 def test_resume_refuses_other_settings(tiny, tmp_path):
-    cnn_v2.train_and_evaluate(CNNConfig(epochs=1, batch_size=50, seed=1), tiny, tmp_path,
+    v2.train_and_evaluate(CNNConfig(epochs=1, batch_size=50, seed=1), tiny, tmp_path,
                               progress=False)
     with pytest.raises(ConfigError, match="batch_size"):
-        cnn_v2.train_and_evaluate(CNNConfig(epochs=2, batch_size=40, seed=1), tiny, tmp_path,
+        v2.train_and_evaluate(CNNConfig(epochs=2, batch_size=40, seed=1), tiny, tmp_path,
                                   resume=True, progress=False)
 
 
 def test_unseeded_resume_keeps_the_drawn_order(tiny, tmp_path):
-    first, _ = cnn_v2.train_and_evaluate(CNNConfig(epochs=1, batch_size=100), tiny, tmp_path,
+    first, _ = v2.train_and_evaluate(CNNConfig(epochs=1, batch_size=100), tiny, tmp_path,
                                          progress=False)
-    model, history = cnn_v2.train_and_evaluate(CNNConfig(epochs=2, batch_size=100), tiny,
+    model, history = v2.train_and_evaluate(CNNConfig(epochs=2, batch_size=100), tiny,
                                                tmp_path, resume=True, progress=False)
     assert model.run_seed == first.run_seed
     assert len(history["loss"]) == 2 and len(history["step_loss"]) == 4
     # The same start and orders as an uninterrupted run seeded with the drawn seed.
-    _, straight = cnn_v2.train_and_evaluate(CNNConfig(epochs=2, batch_size=100, seed=first.run_seed),
+    _, straight = v2.train_and_evaluate(CNNConfig(epochs=2, batch_size=100, seed=first.run_seed),
                                             tiny, progress=False)
     np.testing.assert_allclose(history["step_loss"], straight["step_loss"], rtol=1e-7, atol=0)
-
-
-def test_export_round_trip(trained, tmp_path):
-    import keras
-
-    model, _, data, _ = trained
-    paths = cnn_v2.export(model, tmp_path)
-    x = data.x_test[:12]
-    expected = cnn_v2.predict_proba(model, x)
-
-    loaded = tf.saved_model.load(paths["saved_model"])
-    assert set(loaded.signatures) == {"serving_default", "serving_uint8"}
-    for images in (x, x[..., None]):
-        got_u8 = loaded.signatures["serving_uint8"](images=tf.constant(images))["probabilities"]
-        np.testing.assert_allclose(got_u8, expected, rtol=1e-5, atol=1e-6)
-        got_f = loaded.signatures["serving_default"](
-            images=tf.constant(images.astype(np.float32) / 255.0))["probabilities"]
-        np.testing.assert_allclose(got_f, expected, rtol=1e-4, atol=1e-5)
-    with pytest.raises(tf.errors.InvalidArgumentError):
-        loaded.signatures["serving_uint8"](images=tf.zeros([2, 27, 28], tf.uint8))
-
-    exported = cnn_v2.load_exported(tmp_path)  # the run folder works as well as saved_model/
-    np.testing.assert_allclose(exported.predict_proba(x), expected, rtol=1e-5, atol=1e-6)
-
-    keras_model = keras.models.load_model(paths["keras"])
-    for a, b in zip(keras_model.get_weights(), model.get_weights()):
-        np.testing.assert_array_equal(a, b)
-    np.testing.assert_allclose(keras_model.predict(x[..., None].astype(np.float32), verbose=0),
-                               expected, rtol=1e-4, atol=1e-5)
-
-
-def test_load_exported_names_the_folder(tmp_path):
-    with pytest.raises(DataError, match=str(tmp_path)):
-        cnn_v2.load_exported(tmp_path)
 
 
 def test_train_step_in_tf_function_matches_eager(tiny):
@@ -259,8 +190,8 @@ def test_train_step_in_tf_function_matches_eager(tiny):
 
     images, labels = tf.constant(tiny.x_train[:16]), tf.constant(tiny.y_train[:16])
     results = []
-    for step in (cnn_v2.train_step, cnn_v2.train_step.python_function):  # graph, then eager
-        model = cnn_v2.CNN(seed=2, normalize=True)
+    for step in (v2.train_step, v2.train_step.python_function):  # graph, then eager
+        model = v2.CNN(seed=2, normalize=True)
         opt = keras.optimizers.Adam(0.001)
         opt.build(model.ordered_variables)
         losses = [float(step(model, opt, images, labels)[0]) for _ in range(2)]

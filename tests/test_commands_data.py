@@ -100,7 +100,7 @@ def test_convert_failure_leaves_no_partial_folder(tmp_path, tiny, monkeypatch):
         written.append(path)
         return real_write_idx(path, array)
 
-    monkeypatch.setattr(datasets, "write_idx", failing_write_idx)
+    monkeypatch.setattr(datasets.idx, "write_idx", failing_write_idx)
     assert cli.main(["convert", str(src), str(tmp_path / "idx")]) == 1
     assert not (tmp_path / "idx").exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["tiny.npz"]

@@ -19,6 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tfv1_mnist import datasets
+from tfv1_mnist.datasets import records
 from tfv1_mnist.errors import DataError
 
 SETTINGS = settings(
@@ -37,7 +38,7 @@ GZ_LABELS = gzip.compress(RAW_LABELS, mtime=0)
 @pytest.fixture(autouse=True)
 def small_limit(monkeypatch):
     # A small cap makes "never allocates huge" checkable: no array may exceed it.
-    monkeypatch.setattr(datasets, "MAX_ARRAY_BYTES", 1 << 20)
+    monkeypatch.setattr(records, "MAX_ARRAY_BYTES", 1 << 20)
 
 
 def _read_idx(data: bytes, name: str = "prop-idx"):
@@ -55,9 +56,9 @@ def _read_idx(data: bytes, name: str = "prop-idx"):
     finally:
         peak = tracemalloc.get_traced_memory()[1]
         tracemalloc.stop()
-        assert peak < 4 * len(data) + 2 * datasets.MAX_ARRAY_BYTES + 200_000, peak
+        assert peak < 4 * len(data) + 2 * records.MAX_ARRAY_BYTES + 200_000, peak
     assert arr.dtype == np.uint8 and arr.ndim in (1, 3)
-    assert arr.nbytes <= datasets.MAX_ARRAY_BYTES
+    assert arr.nbytes <= records.MAX_ARRAY_BYTES
     assert arr.nbytes <= len(data) * 1100 + 1024
     return arr
 

@@ -123,10 +123,7 @@ def test_validation_is_the_first_examples_in_file_order(npz_path, tiny_arrays):
 
 @pytest.mark.parametrize("compress", [True, False])
 @pytest.mark.parametrize("reshape", [True, False])
-def test_images_converted_while_reading_equal_tf1s(tmp_path, tiny_arrays, compress, reshape, monkeypatch):
-    # Small read steps: the images reach the converter in many pieces, as a full-size file's do.
-    monkeypatch.setattr(datasets, "_INFLATE_STEP", 1000)
-    monkeypatch.setattr(datasets, "_STORED_STEP", 3000)
+def test_images_converted_while_reading_equal_tf1s(tmp_path, tiny_arrays, compress, reshape):
     path = datasets.write_npz(tmp_path / "d.npz", **tiny_arrays, compress=compress)
     d = input_data.read_data_sets(str(path), one_hot=True, reshape=reshape, validation_size=30, rng=1)
     shape = (-1, 784) if reshape else (-1, 28, 28, 1)

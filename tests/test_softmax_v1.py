@@ -1,4 +1,4 @@
-"""Tests of tfv1_mnist.softmax_v1: the graph builders, the seed's loop (``train_feed``)
+"""Tests of tfv1_mnist.softmax.v1: the graph builders, the seed's loop (``train_feed``)
 and the in-graph trainer (``train``), which must agree step for step."""
 
 from __future__ import annotations
@@ -11,7 +11,8 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from tfv1_mnist import ops, softmax_v1, testing
+from tfv1_mnist import ops, testing
+from tfv1_mnist.softmax import v1 as softmax_v1
 from tfv1_mnist.config import SoftmaxConfig
 from tfv1_mnist.errors import ConfigError, Tfv1MnistError
 
@@ -221,7 +222,7 @@ def test_train_leaves_the_process_in_tf2_mode(tiny):
 def test_non_finite_loss_is_counted_logged_once_and_training_continues(tiny, caplog):
     # A huge step: the logits blow up, probabilities underflow to 0, log(0) = -inf.
     config = SoftmaxConfig(steps=12, batch_size=20, learning_rate=100.0, seed=3)
-    with caplog.at_level(logging.WARNING, logger="tfv1_mnist.softmax_v1"):
+    with caplog.at_level(logging.WARNING, logger="tfv1_mnist.softmax"):
         result = softmax_v1.train(config, tiny, steps_per_run=5)
     bad = ~np.isfinite(result.loss)
     assert result.nan_steps == int(bad.sum()) >= 1
@@ -294,3 +295,46 @@ def test_bad_arguments(tiny):
         softmax_v1.default_batches(SoftmaxConfig(batch_size=500), 200)
     with pytest.raises(ConfigError, match=r"one-hot labels \[N, 10\], got \[200, 784\] and \[200\]"):
         softmax_v1.train(config, tiny._replace(train=_DataSet(tiny.train.images, tiny.train.labels.argmax(1))))
+
+
+# ------------------------------------------------------------- the TF1 while loop
+
+
+_TF1_FRAME_OPS = {"Enter", "Merge", "Switch", "NextIteration", "Exit", "LoopCond"}
+_TF2_LOOP_OPS = {"While", "StatelessWhile"}
+
+
+def test_tf1_while_loop_builds_tf1_frames_with_control_flow_v2_on():
+    # TensorFlow's private WhileContext/BuildLoop: if this fails, TensorFlow changed them,
+    # and softmax.v1._tf1_while_loop must follow (it must not flip the process-wide switch).
+    assert tf.compat.v1.control_flow_v2_enabled()
+    with tf.Graph().as_default() as graph:
+        limit = tf.compat.v1.placeholder(tf.int32, [])
+        step = tf.constant(3)
+        i, total = softmax_v1._tf1_while_loop(
+            lambda i, total: i < limit, lambda i, total: (i + 1, total + step),
+            (tf.constant(0), tf.constant(0)), name="count")
+        types = {op.type for op in graph.get_operations()}
+        assert _TF1_FRAME_OPS <= types and not types & _TF2_LOOP_OPS
+        assert len(graph.get_collection(tf.compat.v1.GraphKeys.WHILE_CONTEXT)) == 1
+        with tf.compat.v1.Session(graph=graph) as sess:
+            assert sess.run([i, total], {limit: 5}) == [5, 15]
+    assert tf.compat.v1.control_flow_v2_enabled()
+    with pytest.raises(RuntimeError, match="TF1 graph"):
+        softmax_v1._tf1_while_loop(lambda i: i < 2, lambda i: i + 1, (tf.constant(0),), name="eager")
+
+
+@pytest.mark.parametrize("stop_on_nan,loop_vars", [(False, 2), (True, 3)])
+def test_the_step_loop_is_one_tf1_frame(stop_on_nan, loop_vars):
+    config = SoftmaxConfig(steps=4, batch_size=10, stop_on_nan=stop_on_nan)
+    with tf.Graph().as_default() as graph:
+        images = tf.Variable(tf.zeros([20, 784]))
+        labels = tf.Variable(tf.zeros([20, 10]))
+        softmax_v1._build_loop(config, images, labels, tf.constant(0.01))
+        types = collections.Counter(op.type for op in graph.get_operations())
+    assert not set(types) & _TF2_LOOP_OPS
+    # One Merge/Switch/NextIteration/Exit per loop variable: the step, the losses' flow
+    # (and the last loss with stop_on_nan); the data and the variables enter once.
+    assert [types[t] for t in ("Merge", "Switch", "NextIteration", "Exit", "LoopCond")] == [
+        loop_vars, loop_vars, loop_vars, loop_vars, 1]
+    assert types["TensorArrayV3"] == types["TensorArrayWriteV3"] == types["TensorArrayGatherV3"] == 1

@@ -1,4 +1,4 @@
-"""Tests of tfv1_mnist.softmax_v2: the tf.Module, the GradientTape step, and agreement
+"""Tests of tfv1_mnist.softmax.v2: the tf.Module, the GradientTape step, and agreement
 with the graph-mode trainer step by step."""
 
 from __future__ import annotations
@@ -10,7 +10,9 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from tfv1_mnist import ops, softmax_v1, softmax_v2
+from tfv1_mnist import ops
+from tfv1_mnist.softmax import v1 as softmax_v1
+from tfv1_mnist.softmax import v2 as softmax_v2
 from tfv1_mnist.config import SoftmaxConfig
 
 _DataSet = collections.namedtuple("_DataSet", "images labels")

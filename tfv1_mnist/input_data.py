@@ -40,7 +40,6 @@ scaled to TF1's ratio, 5000/60000 of the training set.
 from __future__ import annotations
 
 import collections
-import concurrent.futures
 import logging
 import os
 import pathlib
@@ -49,7 +48,7 @@ import sys
 import numpy as np
 
 from tfv1_mnist import datasets
-from tfv1_mnist.batching import EpochCursor
+from tfv1_mnist.batching import TF1_TRAIN, TF1_VALIDATION, EpochCursor, tf1_validation_size
 from tfv1_mnist.errors import DataError
 
 __all__ = [
@@ -80,10 +79,6 @@ Datasets = collections.namedtuple("Datasets", ["train", "validation", "test"])
 # tensorflow/python/framework/random_seed.py truncates seeds modulo this.
 _MAXINT32 = 2**31 - 1
 
-# TF1's default validation size, and its share of MNIST's 60000 training images.
-_TF1_VALIDATION = 5000
-_TF1_TRAIN = 60000
-
 # 1/255 rounded to float32: what ``float32_array * (1.0 / 255.0)`` multiplied by.
 _SCALE = np.float32(1.0 / 255.0)
 
@@ -99,7 +94,7 @@ class _DefaultValidationSize(int):
         return str(int(self))
 
 
-_DEFAULT_VALIDATION = _DefaultValidationSize(_TF1_VALIDATION)
+_DEFAULT_VALIDATION = _DefaultValidationSize(TF1_VALIDATION)
 
 
 # --------------------------------------------------------------------------
@@ -192,14 +187,8 @@ def _image_dtype(dtype) -> np.dtype:
     return np_dtype
 
 
-def _convert_images(
-    images: np.ndarray, dtype: np.dtype, reshape: bool, converted: np.ndarray | None = None
-) -> np.ndarray:
-    """TF1's image conversion: flatten, then scale float32 by multiplication.
-
-    ``converted``: the same images already scaled to float32 (by
-    `_UnitFloat32Sink`), used instead of converting again.
-    """
+def _convert_images(images: np.ndarray, dtype: np.dtype, reshape: bool) -> np.ndarray:
+    """TF1's image conversion: flatten, then scale float32 by multiplication."""
     if reshape:
         if images.ndim == 4:
             if images.shape[3] != 1:
@@ -208,8 +197,6 @@ def _convert_images(
             raise AssertionError(f"images.shape: {images.shape}; expected [N, rows, cols, 1]")
         images = images.reshape(images.shape[0], images.shape[1] * images.shape[2])
     if dtype == np.float32:
-        if converted is not None and converted.size == images.size:
-            return converted.reshape(images.shape)
         images = _to_unit_float32(images)
     return images
 
@@ -242,39 +229,6 @@ def _scale_into(out: np.ndarray, values: np.ndarray) -> None:
     """``out[...] = values.astype(float32) * float32(1/255)`` (float32 ``out``, uint8 ``values``, same shape)."""
     np.copyto(out, values, casting="unsafe")
     np.multiply(out, _SCALE, out=out)
-
-
-class _UnitFloat32Sink:
-    """Converts images to float32 in [0, 1] piece by piece, as ``datasets.read_npz`` reads them.
-
-    Given as ``read_npz(..., image_sink=...)``, it runs on the reader's second
-    thread (when there is a second core), so the conversion overlaps the
-    inflating of the rest of the file.
-
-    Attributes:
-      arrays: ``{"x_train", "x_test"}`` -> float32 - [N, 28, 28], for the keys
-        whose every value has arrived (``read_npz`` passes all or none).
-    """
-
-    def __init__(self):
-        self.arrays: dict[str, np.ndarray] = {}
-
-    def __call__(self, key: str, shape: tuple[int, ...], start: int, block: np.ndarray) -> None:
-        """Converts one piece.
-
-        Args:
-          key: "x_train" or "x_test".
-          shape: the whole array's shape, [N, 28, 28].
-          start: where the piece starts among the array's C-order values.
-          block: uint8 - [k], the values ``start`` to ``start + k``.
-        """
-        out = self.arrays.get(key)
-        if out is None:
-            out = self.arrays[key] = np.empty(shape, dtype=np.float32)
-        flat = out.reshape(-1)
-        for at in range(0, block.size, _BLOCK_VALUES):
-            values = block[at:at + _BLOCK_VALUES]
-            _scale_into(flat[start + at:start + at + values.size], values)
 
 
 def dense_to_one_hot(labels_dense: np.ndarray, num_classes: int) -> np.ndarray:
@@ -480,8 +434,8 @@ class DataSet:
 
 def _validation_size_for(num_train: int, validation_size, scale: bool, what: str) -> int:
     """TF1's validation size, scaled to TF1's ratio when ``scale`` and it is the default."""
-    if scale and validation_size is _DEFAULT_VALIDATION and num_train < _TF1_TRAIN:
-        scaled = num_train * _TF1_VALIDATION // _TF1_TRAIN
+    if scale and validation_size is _DEFAULT_VALIDATION and num_train < TF1_TRAIN:
+        scaled = tf1_validation_size(num_train)
         _log.warning(
             "read_data_sets: %s has %d training examples; using validation_size=%d "
             "(TF1's default 5000 scaled to 5000/60000 of the training set)",
@@ -493,14 +447,8 @@ def _validation_size_for(num_train: int, validation_size, scale: bool, what: str
 
 def _build(
     x_train, y_train, x_test, y_test, *, one_hot, dtype, reshape, validation_size, seed, rng, scale, what,
-    converted=None,
 ) -> Datasets:
-    """Datasets from uint8 arrays [N, 28, 28] / [N], converting each array once.
-
-    ``converted``: ``{"x_train", "x_test"}`` -> the float32 images already
-    made while reading (see `_UnitFloat32Sink`), or None.
-    """
-    converted = converted or {}
+    """Datasets from uint8 arrays [N, 28, 28] / [N], converting each array once."""
     np_dtype = _image_dtype(dtype)
     validation_size = _validation_size_for(int(x_train.shape[0]), validation_size, scale, what)
     if not 0 <= validation_size <= len(x_train):
@@ -509,8 +457,8 @@ def _build(
         )
     if not reshape and x_train.ndim == 3:  # TF1's images were [N, rows, cols, 1]
         x_train, x_test = x_train[..., None], x_test[..., None]
-    x_train = _convert_images(x_train, np_dtype, reshape, converted.get("x_train"))
-    x_test = _convert_images(x_test, np_dtype, reshape, converted.get("x_test"))
+    x_train = _convert_images(x_train, np_dtype, reshape)
+    x_test = _convert_images(x_test, np_dtype, reshape)
     if one_hot:
         y_train, y_test = dense_to_one_hot(y_train, 10), dense_to_one_hot(y_test, 10)
     # TF1's three DataSets shared numpy's global RNG: share one private RNG.
@@ -562,50 +510,26 @@ def from_mnist(
     )
 
 
-def _read_idx_dir(folder: str, files: dict) -> datasets.Mnist:
-    """Reads the four IDX files, printing TF1's ``Extracting`` lines."""
-    shown = {key: os.path.join(folder, path.name) for key, path in files.items()}
-
-    def read(key):
-        return datasets.read_idx(files[key], name=shown[key], kind="images" if key.startswith("x") else "labels")
-
-    for key in files:  # TF1 printed one line per file, in this order
-        print("Extracting", shown[key])
-    # Inflating releases the GIL: the test files are read in a second thread
-    # while the training files are read here.
-    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
-        test = {key: pool.submit(read, key) for key in ("x_test", "y_test")}
-        arrays = {key: read(key) for key in ("x_train", "y_train")}
-        arrays.update((key, future.result()) for key, future in test.items())
-    for split in ("train", "test"):
-        nx, ny = arrays[f"x_{split}"].shape[0], arrays[f"y_{split}"].shape[0]
-        if nx != ny:
-            raise DataError(
-                f"{files[f'x_{split}']} holds {nx} images but {files[f'y_{split}']} holds {ny} labels; "
-                "the counts must agree (are the files from different data sets?)"
-            )
-    return datasets.Mnist(**arrays, name=pathlib.Path(folder).resolve().name or "idx", path=str(folder))
-
-
 def _holds_mnist(folder: pathlib.Path) -> bool:
     return folder.is_dir() and (
         (folder / "mnist.npz").is_file() or datasets.find_idx_files(folder, missing_ok=True) is not None
     )
 
 
-def _read_dir(train_dir: str, image_sink=None) -> datasets.Mnist:
+def _extracting(path: str) -> None:
+    print("Extracting", path)  # TF1 printed one line per file
+
+
+def _read_dir(train_dir: str) -> datasets.Mnist:
     folder = pathlib.Path(train_dir)
-    files = datasets.find_idx_files(folder, missing_ok=True)
-    if files is not None:
-        return _read_idx_dir(train_dir, files)
-    return datasets.read_npz(
-        folder / "mnist.npz", checksum=False, image_sink=image_sink, keep_images=image_sink is None
-    )
+    if datasets.find_idx_files(folder, missing_ok=True) is not None:
+        return datasets.read_idx_folder(train_dir, checksum=False, on_file=_extracting)
+    return datasets.read_npz(folder / "mnist.npz", checksum=False)
 
 
 def _fetch_into(train_dir: str, source_url: str) -> None:
     """Downloads the IDX files into ``train_dir``, as TF1's ``maybe_download`` did."""
-    from tfv1_mnist import fetch
+    from tfv1_mnist.datasets import fetch
 
     _log.info("read_data_sets: %s holds no MNIST files; downloading them there", train_dir)
     # TF1's default source: the fetch module's default, which adds a mirror.
@@ -613,12 +537,8 @@ def _fetch_into(train_dir: str, source_url: str) -> None:
     fetch.fetch(train_dir, fmt="idx", urls=urls)
 
 
-def _resolve(train_dir, source_url, image_sink=None) -> tuple[datasets.Mnist, bool]:
-    """The data a ``read_data_sets(train_dir)`` call reads, and whether it was redirected.
-
-    ``image_sink`` goes to ``datasets.read_npz`` when an npz is read directly;
-    the uint8 images it gets are then not kept (only the sink's float32 ones).
-    """
+def _resolve(train_dir, source_url) -> tuple[datasets.Mnist, bool]:
+    """The data a ``read_data_sets(train_dir)`` call reads, and whether it was redirected."""
     env = os.environ.get(DATA_ENV, "").strip()
     if env:
         data = datasets.load(env)
@@ -631,9 +551,9 @@ def _resolve(train_dir, source_url, image_sink=None) -> tuple[datasets.Mnist, bo
         return datasets.load("sample"), False
     path = pathlib.Path(train_dir).expanduser()
     if path.is_file():
-        return datasets.read_npz(path, checksum=False, image_sink=image_sink, keep_images=image_sink is None), False
+        return datasets.read_npz(path, checksum=False), False
     if _holds_mnist(path):
-        return _read_dir(train_dir, image_sink), False
+        return _read_dir(train_dir), False
     if _legacy_mode:
         data = datasets.load(None)
         _log.info(
@@ -702,18 +622,13 @@ def read_data_sets(
 
     if not source_url:  # empty string check, as TF1
         source_url = DEFAULT_SOURCE_URL
-    try:  # float32 images are converted while the file is read (a bad dtype raises later, as in TF1)
-        sink = _UnitFloat32Sink() if _image_dtype(dtype) == np.float32 else None
-    except TypeError:
-        sink = None
-    data, redirected = _resolve(train_dir, source_url, sink)
+    data, redirected = _resolve(train_dir, source_url)
     where = f"{data.path or data.name}"
     return _build(
         data.x_train, data.y_train, data.x_test, data.y_test,
         one_hot=one_hot, dtype=dtype, reshape=reshape, validation_size=validation_size,
         seed=seed, rng=rng, scale=redirected or data.name == "sample",
         what="the embedded sample" if data.name == "sample" else where,
-        converted=sink.arrays if sink is not None else None,
     )
 
 

@@ -1,4 +1,4 @@
-"""CNN speed: one epoch of ``cnn_v2``'s custom loop against the seed's ``model.fit``.
+"""CNN speed: one epoch of ``cnn.v2``'s custom loop against the seed's ``model.fit``.
 
 Pattern: every contender trains one epoch on the same data (full-size
 Fashion-MNIST, batch 32, the seed's raw pixels) from the same initial weights,
@@ -6,7 +6,7 @@ interleaved round by round in one process, so machine load hits all of them
 alike.  Each record gives the median epoch time, the median of the per-round
 ratios to Keras' epochs opening and closing the same round (``ratio``; the
 target is <= 0.75), the same for process CPU time (``cpu_ratio``) and
-the achieved GFLOP/s (``cnn_v2.TRAIN_FLOPS_PER_EXAMPLE``, about 3.7 MFLOP per
+the achieved GFLOP/s (``cnn.common.TRAIN_FLOPS_PER_EXAMPLE``, about 3.7 MFLOP per
 example).
 
 Contenders (``variant``):
@@ -85,14 +85,14 @@ def _variant_models():
     """CNN subclasses for the model-level variants."""
     import tensorflow as tf
 
-    from tfv1_mnist import cnn_v2
+    from tfv1_mnist.cnn import common, v2 as cnn_v2
 
     class Im2colCNN(cnn_v2.CNN):
         """conv2 as patches [N,10,10,448] @ kernel [448,10]."""
 
         def __call__(self, images):
             k1, b1, k2, b2, w3, b3, w4, b4 = self.ordered_variables
-            x = cnn_v2._as_nhwc(cnn_v2.scale_images(images, self.normalize))
+            x = common.as_nhwc(common.scale_images(images, self.normalize))
             x = tf.nn.relu(tf.nn.bias_add(tf.nn.conv2d(x, k1, 1, "VALID"), b1))
             x = tf.nn.max_pool2d(x, 2, 2, "VALID")
             # extract_patches orders each patch (row, col, channel), as HWIO flattens.
@@ -108,7 +108,7 @@ def _variant_models():
     class UnfusedCNN(cnn_v2.CNN):
         def __call__(self, images):
             k1, b1, k2, b2, w3, b3, w4, b4 = self.ordered_variables
-            x = cnn_v2._as_nhwc(cnn_v2.scale_images(images, self.normalize))
+            x = common.as_nhwc(common.scale_images(images, self.normalize))
             x = tf.nn.relu(tf.nn.conv2d(x, k1, 1, "VALID") + b1)
             x = tf.nn.max_pool2d(x, 2, 2, "VALID")
             x = tf.nn.relu(tf.nn.conv2d(x, k2, 1, "VALID") + b2)
@@ -122,7 +122,7 @@ def _variant_models():
 
         def __call__(self, images):
             k1, b1, k2, b2, w3, b3, w4, b4 = self.ordered_variables
-            x = cnn_v2._as_nhwc(cnn_v2.scale_images(images, self.normalize))
+            x = common.as_nhwc(common.scale_images(images, self.normalize))
             x = tf.nn.relu(tf.nn.bias_add(tf.nn.conv2d(x, k1, 1, "VALID"), b1))
             x = tf.nn.max_pool2d(x, 2, 2, "VALID")
             p = tf.concat([x[:, i:i + 10, j:j + 10, :] for i in range(4) for j in range(4)], -1)
@@ -137,7 +137,7 @@ def _variant_models():
     class NchwCNN(cnn_v2.CNN):
         def __call__(self, images):
             k1, b1, k2, b2, w3, b3, w4, b4 = self.ordered_variables
-            x = cnn_v2.scale_images(images, self.normalize)
+            x = common.scale_images(images, self.normalize)
             x = tf.reshape(x, [-1, 1, 28, 28])
             f = "NCHW"
             x = tf.nn.relu(tf.nn.bias_add(tf.nn.conv2d(x, k1, 1, "VALID", data_format=f), b1,
@@ -160,7 +160,7 @@ def _make_contenders(data, init, variants) -> dict[str, Callable[[], float]]:
     import numpy as np
     import tensorflow as tf
 
-    from tfv1_mnist import cnn_v2, keras_reference
+    from tfv1_mnist.cnn import common, keras_reference, v2 as cnn_v2
 
     x, y = data.x_train, data.y_train
     n = len(x)
@@ -169,7 +169,7 @@ def _make_contenders(data, init, variants) -> dict[str, Callable[[], float]]:
     contenders: dict[str, Callable[[], float]] = {}
 
     # The seed's program: float32 [N,28,28,1] raw pixels, fit(batch_size=32).
-    x_keras = keras_reference.prepare_images(x, normalize=False)
+    x_keras = common.prepare_images(x, normalize=False)
     y_keras = y.astype(np.int64)
     kmodel = keras_reference.build_model()
     kmodel.set_weights(init)
@@ -233,7 +233,7 @@ def _make_contenders(data, init, variants) -> dict[str, Callable[[], float]]:
             model.set_weights(init)
             order = order_rng.permutation(n).astype(np.int64)
             start = time.perf_counter()
-            it = iter(cnn_v2.make_dataset(x_t, y_t, order, BATCH_SIZE))
+            it = iter(common.make_dataset(x_t, y_t, order, BATCH_SIZE))
             done = 0
             while done < steps:
                 k = min(steps_per_call, steps - done)
@@ -243,7 +243,7 @@ def _make_contenders(data, init, variants) -> dict[str, Callable[[], float]]:
             return time.perf_counter() - start
 
         # Trace on a short epoch of the same shapes.
-        it = iter(cnn_v2.make_dataset(x_t, y_t, np.arange(BATCH_SIZE * 2 + 5), BATCH_SIZE))
+        it = iter(common.make_dataset(x_t, y_t, np.arange(BATCH_SIZE * 2 + 5), BATCH_SIZE))
         for k in (2, 1):
             runner(it, k)
         return epoch
@@ -316,7 +316,7 @@ def run_peers(x, y, quick: bool, data_name: str) -> Iterator[dict]:
     import numpy as np
     from benchmarks import rounds
 
-    from tfv1_mnist import cnn_v2
+    from tfv1_mnist.cnn import common
 
     contenders = peer_contenders()
     n_rounds = 1 if quick else int(os.environ.get("BENCH_PEER_ROUNDS", 5))
@@ -365,7 +365,7 @@ def _run_in_process(data, data_x, data_y, n, quick) -> Iterator[dict]:
     rounds = int(os.environ.get("BENCH_CNN_ROUNDS", 1 if quick else 3))
     variants = tuple(v for v in os.environ.get("BENCH_CNN_VARIANTS", "").split(",") if v) \
         or DEFAULT_VARIANTS
-    init = cnn_v2.initial_weights(0)
+    init = common.initial_weights(0)
     _log(f"{data.name}: {n} examples, batch {BATCH_SIZE}, {rounds} round(s), "
          f"variants {', '.join(variants)}")
     contenders = _make_contenders(_Train, init, variants)
@@ -431,7 +431,7 @@ def _run_in_process(data, data_x, data_y, n, quick) -> Iterator[dict]:
             # it counts the thread pools' spin-waiting too.
             "cpu_seconds": statistics.median(cpu[name]),
             "cpu_ratio": statistics.median(cpu_ratios[name]),
-            "gflops": n * cnn_v2.TRAIN_FLOPS_PER_EXAMPLE / median / 1e9,
+            "gflops": n * common.TRAIN_FLOPS_PER_EXAMPLE / median / 1e9,
             "examples_per_second": n / median,
             "threads": threads,
             "tensorflow": tf.__version__,

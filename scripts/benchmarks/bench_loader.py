@@ -18,10 +18,10 @@ alternating who goes first, medians):
 also validates everything it reads) is no slower.  Each record also gives the
 paired ratio (the median of each repeat's back-to-back ratio, steadier on a
 shared machine), the best times and their ratio, and the CPU time per call
-(all threads; our loader inflates on one core while it converts on another, so
-its CPU time exceeds its wall time).  ``loader_npz_one_core`` measures the
+(all threads; the IDX reader inflates the test files on a second thread, so
+its CPU time can exceed its wall time).  ``loader_npz_one_core`` measures the
 compressed npz again with the process pinned to one core (Linux only): there
-the loaders' total work is compared, with no second core to hide ours in.
+the loaders' total work is compared, with no second core to hide any in.
 TF1's ``Extracting ...`` lines are discarded while timing.
 
     python scripts/bench.py loader

@@ -1,8 +1,9 @@
 """The ``cnn``-group commands of ``tfv1-mnist``: ``cnn``, ``predict`` and ``evaluate``.
 
-Pattern (Flax's ``main.py``): flags override ``CNNConfig`` fields, and the work
-happens in ``cnn_v2.train_and_evaluate``.  TensorFlow is imported only when a
-command runs.  With ``--seed`` the training job runs through
+Pattern (Flax's ``main.py``): flags override ``CNNConfig`` fields, the work
+happens in the pipeline ``tfv1_mnist.pipelines.cnn`` (training, metrics,
+TensorBoard, export), and the command prints.  TensorFlow is imported only
+when a command runs.  With ``--seed`` the training job runs through
 ``determinism.run_seeded`` (a spawned process with op determinism on), so a
 seeded run never switches the calling process into determinism.
 """
@@ -12,14 +13,12 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import logging
-import pathlib
-import shutil
 import sys
 
 from tfv1_mnist.commands import add_data_argument, add_out_argument, add_seed_argument
 from tfv1_mnist.config import CNNConfig
 
-__all__ = ["register", "run_cnn", "run_predict", "run_evaluate", "train_job"]
+__all__ = ["register", "run_cnn", "run_predict", "run_evaluate"]
 
 _log = logging.getLogger(__name__)
 
@@ -75,82 +74,14 @@ def _config_from_args(args: argparse.Namespace) -> CNNConfig:
                      seed=args.seed)
 
 
-def train_job(config: dict, data_spec: str | None, out: str, resume: bool, progress: bool) -> dict:
-    """Trains, evaluates and writes every output of ``tfv1-mnist cnn``.
-
-    Module-level and with plain arguments so that it can run in a spawned process.
-
-    Args:
-      config: ``dataclasses.asdict(CNNConfig)``.
-      data_spec: ``--data``.
-      out: the output folder.
-      resume: continue from ``out/checkpoints``.
-      progress: show a Progbar per epoch.
-
-    Returns:
-      dict with ``test_accuracy``, ``test_loss`` and ``out``.
-    """
-    from tfv1_mnist import cnn_v2, datasets, plots
-    from tfv1_mnist.outputs import provenance, write_json
-    from tfv1_mnist.summaries import ScalarWriter
-
-    cfg = CNNConfig(**config)
-    data = datasets.load(data_spec)
-    out_dir = pathlib.Path(out)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    _log.info("training the CNN on %s (%d examples) for %d epochs into %s", data.name,
-              len(data.x_train), cfg.epochs, out_dir)
-    model, history = cnn_v2.train_and_evaluate(cfg, data, out_dir, resume=resume,
-                                               progress=progress)
-    # The last epoch's validation is the test set under the final weights (also
-    # when a resumed run had nothing left to train), so it is not run again.
-    test = {"loss": history["val_loss"][-1], "accuracy": history["val_accuracy"][-1]}
-    epoch_seconds = list(history["epoch_seconds"])
-    train_seconds = float(sum(epoch_seconds))
-    n_epochs = len(epoch_seconds)
-    metrics = {
-        "history": {k: history[k] for k in ("loss", "accuracy", "val_loss", "val_accuracy")},
-        "test_accuracy": test["accuracy"],
-        "test_loss": test["loss"],
-        "epoch_seconds": epoch_seconds,
-        "train_seconds": train_seconds,
-        "examples_per_second": (len(data.x_train) * n_epochs / train_seconds
-                                if train_seconds > 0 else None),
-        "params": model.num_params,
-        "steps_per_epoch": -(-len(data.x_train) // cfg.batch_size),
-        "config": dataclasses.asdict(cfg),
-        "provenance": provenance(dataset=data, seed=cfg.seed, run_seed=model.run_seed,
-                                 command="cnn", resumed=bool(resume),
-                                 op_determinism=_determinism_enabled()),
-    }
-    plots.plot_history(history, out_dir / "history.png")
-    tb_dir = out_dir / "tensorboard"
-    if tb_dir.exists():  # rewritten whole, so a resumed run shows each epoch once
-        shutil.rmtree(tb_dir)
-    with ScalarWriter(tb_dir) as tb:
-        for epoch in range(n_epochs):
-            for key in ("loss", "accuracy", "val_loss", "val_accuracy", "epoch_seconds"):
-                tb.scalar(f"epoch/{key}", history[key][epoch], step=epoch + 1)
-        for step, value in enumerate(history["step_loss"], start=1):
-            tb.scalar("step/loss", value, step=step)
-    cnn_v2.export(model, out_dir)
-    write_json(out_dir / "metrics.json", metrics)
-    return {"test_accuracy": test["accuracy"], "test_loss": test["loss"], "out": str(out_dir)}
-
-
-def _determinism_enabled() -> bool:
-    from tfv1_mnist import determinism
-
-    return determinism.is_enabled()
-
-
 def run_cnn(args: argparse.Namespace) -> int:
     """``tfv1-mnist cnn``: trains, then prints the test accuracy and what it wrote."""
     from tfv1_mnist import determinism
+    from tfv1_mnist.pipelines import cnn as cnn_pipeline
 
     cfg = _config_from_args(args)
     progress = not getattr(args, "quiet", False)
-    result = determinism.run_seeded(cfg.seed, train_job, dataclasses.asdict(cfg), args.data,
+    result = determinism.run_seeded(cfg.seed, cnn_pipeline.train_job, dataclasses.asdict(cfg), args.data,
                                     str(args.out), bool(args.resume), progress)
     print(f"test accuracy: {result['test_accuracy']:.4f}  (test loss {result['test_loss']:.4f})")
     print(f"wrote {result['out']}/metrics.json, history.png, checkpoints/, saved_model/, "
@@ -162,10 +93,11 @@ def run_predict(args: argparse.Namespace) -> int:
     """``tfv1-mnist predict``: one line per image, ``NAME: digit D (p=0.xxx)``."""
     import numpy as np
 
-    from tfv1_mnist import cnn_v2, imaging
+    from tfv1_mnist import imaging
+    from tfv1_mnist.cnn import export
 
     named = imaging.load_images(args.files)  # a bad file fails before the model loads
-    model = cnn_v2.load_exported(args.model)
+    model = export.load_exported(args.model)
     proba = model.predict_proba(np.stack([img for _, img in named]))
     for (name, _), p in zip(named, proba):
         digit = int(np.argmax(p))
@@ -188,9 +120,10 @@ def run_evaluate(args: argparse.Namespace) -> int:
     """``tfv1-mnist evaluate``: accuracy and confusion matrix on the test split."""
     import numpy as np
 
-    from tfv1_mnist import cnn_v2, datasets
+    from tfv1_mnist import datasets
+    from tfv1_mnist.cnn import export
 
-    model = cnn_v2.load_exported(args.model)
+    model = export.load_exported(args.model)
     data = datasets.load(args.data)
     proba = model.predict_proba(data.x_test)
     pred = proba.argmax(1)

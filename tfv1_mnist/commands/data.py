@@ -1,7 +1,7 @@
 """The data commands of ``tfv1-mnist``: ``fetch`` and ``convert``.
 
 Pattern: each command is a parser built in `register` and a ``run_*(args) ->
-int`` function; the work is done by `tfv1_mnist.fetch` and
+int`` function; the work is done by `tfv1_mnist.datasets.fetch` and
 `tfv1_mnist.datasets`, so these functions only turn flags into calls.
 Nothing here imports TensorFlow.
 """
@@ -56,7 +56,7 @@ def register(subparsers) -> None:
 
 def run_fetch(args: argparse.Namespace) -> int:
     """Runs ``tfv1-mnist fetch``."""
-    from tfv1_mnist.fetch import fetch
+    from tfv1_mnist.datasets.fetch import fetch
 
     path = fetch(args.dest, args.fmt, progress=not getattr(args, "quiet", False), timeout=args.timeout)
     print(f"MNIST ({args.fmt}) ready at {path}")
@@ -66,7 +66,7 @@ def run_fetch(args: argparse.Namespace) -> int:
 def _idx_files_in(folder: pathlib.Path) -> list[pathlib.Path]:
     from tfv1_mnist import datasets
 
-    names = {c for key in datasets.IDX_FILES for c in datasets._idx_candidates(key)}
+    names = {c for key in datasets.IDX_FILES for c in datasets.idx_candidates(key)}
     return [folder / n for n in sorted(names) if (folder / n).exists()]
 
 

@@ -1,24 +1,22 @@
 """The ``softmax``-group commands of ``tfv1-mnist``: ``softmax``.
 
-Pattern (Flax's ``main.py``): flags override ``SoftmaxConfig`` fields, and the
-work happens in ``softmax_v1.train`` (graph mode, the default) or
-``softmax_v2.train`` (TF2).  TensorFlow is imported only when the command runs.
+Pattern (Flax's ``main.py``): flags override ``SoftmaxConfig`` fields, the
+command loads the data and calls ``pipelines.softmax.train_and_evaluate``
+(training through ``softmax.v1.train``, graph mode, the default, or
+``softmax.v2.train``, TF2), then prints.  TensorFlow is imported only when the
+command runs.
 """
 
 from __future__ import annotations
 
 import argparse
-import dataclasses
-import logging
-import pathlib
 import sys
 
+from tfv1_mnist import batching
 from tfv1_mnist.commands import add_data_argument, add_out_argument, add_seed_argument
 from tfv1_mnist.config import SoftmaxConfig
 
 __all__ = ["register", "run_softmax", "config_from_args", "validation_size_for"]
-
-_log = logging.getLogger(__name__)
 
 IMPLS = ("v1", "v2")
 
@@ -75,12 +73,10 @@ def config_from_args(args: argparse.Namespace) -> SoftmaxConfig:
 def validation_size_for(num_train: int) -> int:
     """TF1's validation split (5000 of 60000), scaled down for smaller training sets.
 
-    ``compare.seed_validation_size``, so the command and the comparison hold out
-    the same examples: 333 of the sample's 4000.
+    ``batching.tf1_validation_size``, as ``softmax.prepare`` and
+    ``compare.seed_validation_size`` apply it: 333 of the sample's 4000.
     """
-    from tfv1_mnist.compare import seed_validation_size
-
-    return seed_validation_size(num_train)
+    return batching.tf1_validation_size(num_train)
 
 
 def _print_weights(step: int, loss: float, weights, biases) -> None:
@@ -93,59 +89,20 @@ def _print_weights(step: int, loss: float, weights, biases) -> None:
 def run_softmax(args: argparse.Namespace) -> int:
     """``tfv1-mnist softmax``: trains, writes the outputs, prints the test accuracy."""
     config = config_from_args(args)
-    from tfv1_mnist import datasets, input_data, plots
-    from tfv1_mnist.errors import ConfigError
-    from tfv1_mnist.outputs import provenance, write_json
-
-    if args.impl == "v2":
-        from tfv1_mnist import softmax_v2 as impl
-    else:
-        from tfv1_mnist import softmax_v1 as impl
+    from tfv1_mnist import datasets
+    from tfv1_mnist.pipelines import softmax as pipeline
 
     mnist = datasets.load(args.data)
-    n = int(mnist.x_train.shape[0])
-    ds = input_data.from_mnist(mnist, one_hot=True, validation_size=validation_size_for(n),
-                               seed=config.seed)
-    if config.batch_size > ds.train.num_examples:
-        raise ConfigError(
-            f"--batch-size {config.batch_size} is larger than the training set of {mnist.name} "
-            f"({ds.train.num_examples} examples after the validation split): pass a smaller one")
-    out = pathlib.Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    # A previous run's event files go once this run has written its own, so a
-    # run that fails leaves the folder as it was.
-    old_events = _event_files(out / "tensorboard")
     print_weights = bool(args.print_weights) or getattr(args, "verbose", 0) > 0
     progress = not getattr(args, "quiet", False) and not print_weights
-    _log.info("training the softmax regression (%s) on %s (%d training examples) into %s",
-              args.impl, mnist.name, ds.train.num_examples, out)
-    result = impl.train(config, ds, workdir=out, progress=progress,
-                        step_callback=_print_weights if print_weights else None)
-    for path in old_events:
-        path.unlink(missing_ok=True)
-    metrics = {
-        "impl": args.impl,
-        "test_accuracy": result.test_accuracy,
-        "loss": result.loss,
-        "nan_steps": result.nan_steps,
-        "train_seconds": result.train_seconds,
-        "examples_per_second": result.examples_per_second,
-        "config": dataclasses.asdict(config),
-        "provenance": provenance(dataset=mnist, seed=config.seed, command="softmax", impl=args.impl),
-    }
-    write_json(out / "metrics.json", metrics)
-    title = f"softmax regression ({args.impl}, loss {config.loss}, {mnist.name})"
-    plots.plot_loss(result.loss, out / "loss.png", title=title)
-    print(f"wrote {out / 'metrics.json'}, {out / 'loss.png'}, {out / 'checkpoint'}/ and "
-          f"{out / 'tensorboard'}/")
+    run = pipeline.train_and_evaluate(
+        config, mnist, args.out, impl=args.impl, progress=progress,
+        step_callback=_print_weights if print_weights else None)
+    result = run.result
+    print(f"wrote {run.metrics_path}, {run.loss_plot}, {run.checkpoint_dir}/ and "
+          f"{run.tensorboard_dir}/")
     if result.nan_steps:
         print(f"{result.nan_steps} of {config.steps} steps had a non-finite loss"
               + (" (use --loss stable)" if config.loss == "naive" else ""))
     print(f"test accuracy: {result.test_accuracy:.4f}")
     return 0
-
-
-def _event_files(folder: pathlib.Path) -> list[pathlib.Path]:
-    """The TensorBoard event files in ``folder``; removed after training, so
-    TensorBoard shows the latest run's only."""
-    return sorted(folder.glob("events.out.tfevents.*")) if folder.is_dir() else []

@@ -1,210 +1,23 @@
-"""A kit for unit-testing TensorFlow ops in graph mode and in eager mode.
+"""The testing kit's assertions: a TF function against its NumPy twin, and gradient checks.
 
-It follows the Sonnet pattern of one shared ``TestCase`` built on
-``tf.test.TestCase``, plus plain assertion functions that work under pytest and
-``unittest`` alike:
-
-  * ``TestCase``: ``tf.test.TestCase`` with ``graph_session()`` (a fresh graph
-    and a Session, closed afterwards) and without the phantom ``test_session``
-    test that ``tf.test.TestCase`` shows to test runners.
-  * ``in_graph_and_eager_modes``: a decorator that runs a test method twice,
-    as the subtests ``mode='graph'`` and ``mode='eager'``; ``self.evaluate(t)``
-    works in both.  TF2 keeps its own decorator of this kind private.
-  * ``assert_op_matches(tf_fn, np_fn, *inputs)``: a TF function against a
-    numpy reference, in graph mode (placeholders and a Session) and eagerly,
-    with a readable diff when they differ.
-  * ``check_gradients(tf_fn, *inputs)``: analytic against numerical Jacobians,
-    through ``tf.test.compute_gradient``.
-
-The pytest fixtures ``v1_graph`` and ``v1_session`` live in
-``tfv1_mnist.pytest_plugin``, which pytest loads automatically.
-
-Example::
-
-    from tfv1_mnist import testing
-
-    class SquareTest(testing.TestCase):
-
-        @testing.in_graph_and_eager_modes
-        def test_square(self):
-            self.assertAllClose(self.evaluate(tf.square([2.0])), [4.0])
+Pattern: plain assertion functions that work under pytest and ``unittest``
+alike.  ``assert_op_matches`` runs the TF function in every mode of
+``cases.MODES`` (graph with placeholders and a Session, eager, and
+``tf.function``) and fails with ``describe_mismatch``'s readable diff;
+``check_gradients`` compares analytic and numerical Jacobians through
+``tf.test.compute_gradient``.
 """
 
 from __future__ import annotations
 
-import contextlib
-import functools
-import random
-from typing import Any, Callable, Iterator, Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 import tensorflow as tf
 
-__all__ = [
-    "MODES",
-    "SEED",
-    "TestCase",
-    "assert_op_matches",
-    "check_gradients",
-    "describe_mismatch",
-    "in_graph_and_eager_modes",
-]
+from tfv1_mnist.testing.cases import MODES, eager_context
 
-#: The execution modes that ``in_graph_and_eager_modes`` and
-#: ``assert_op_matches`` run, in order.
-MODES = ("graph", "eager")
-
-#: The seed ``tf.test.TestCase.setUp`` gives numpy, ``random`` and TensorFlow;
-#: each mode of ``in_graph_and_eager_modes`` starts from it again.
-SEED = 87654321
-
-
-class _HiddenFromTestLoaders:
-    """A method that test runners do not collect as a test.
-
-    Read on an instance it is the ordinary bound method.  Read on the class
-    (which is what ``unittest.TestLoader`` and pytest do when they look for
-    tests) it is this non-callable object, marked ``__test__ = False``:
-    ``unittest`` skips non-callables, pytest skips ``__test__ = False``.
-    """
-
-    __test__ = False
-
-    def __init__(self, method: Callable[..., Any]):
-        self._method = method
-        functools.update_wrapper(self, method)
-
-    def __get__(self, instance: Any, owner: type | None = None) -> Any:
-        if instance is None:
-            return self
-        return self._method.__get__(instance, owner)
-
-
-class TestCase(tf.test.TestCase):
-    """``tf.test.TestCase`` for TF1-style and TF2 tests.
-
-    Differences from ``tf.test.TestCase``:
-      * ``graph_session()`` gives a fresh ``tf.Graph`` (the default graph) and a
-        Session on it (the default session), closed at the end of the block.
-      * ``test_session`` is not collected as a test by pytest or ``unittest``,
-        but ``self.test_session()`` still works in TF1-era test bodies.
-    """
-
-    @contextlib.contextmanager
-    def graph_session(
-        self, config: tf.compat.v1.ConfigProto | None = None
-    ) -> Iterator[tf.compat.v1.Session]:
-        """A fresh ``tf.Graph`` and a Session on it, both the defaults.
-
-        Inside the block ``tf.executing_eagerly()`` is False, new ops go into
-        the fresh graph, and ``self.evaluate(t)``, ``t.eval()`` and
-        ``op.run()`` use the session.  The session is closed on exit.
-
-        The session is ``tf.test.TestCase``'s test session: Grappler's
-        constant folding is off, so an op under test really runs, even on
-        constant inputs.
-
-        Args:
-          config: optional ``tf.compat.v1.ConfigProto`` for the session.
-
-        Yields:
-          The ``tf.compat.v1.Session``; its ``.graph`` is the fresh graph.
-        """
-        graph = tf.Graph()
-        with graph.as_default(), self.session(graph=graph, config=config) as sess:
-            yield sess
-
-    @_HiddenFromTestLoaders
-    def test_session(self, *args: Any, **kwargs: Any):
-        """``tf.test.TestCase.test_session`` (deprecated in TF, kept for TF1-era tests)."""
-        return super().test_session(*args, **kwargs)
-
-
-def _reset_seeds() -> None:
-    """Seeds ``random``, numpy and TensorFlow (the default graph's seed in graph mode)."""
-    random.seed(SEED)
-    np.random.seed(SEED)
-    tf.random.set_seed(SEED)
-
-
-@contextlib.contextmanager
-def _graph_mode(test: tf.test.TestCase) -> Iterator[tf.compat.v1.Session]:
-    graph = tf.Graph()
-    with graph.as_default(), test.session(graph=graph) as sess:
-        _reset_seeds()
-        yield sess
-
-
-def _eager_context() -> contextlib.AbstractContextManager:
-    """Eager execution, even inside a ``tf.Graph().as_default()`` block.
-
-    ``tf.init_scope()`` does not leave a plain graph block, and TensorFlow has no
-    public way to; its own ``run_in_graph_and_eager_modes`` uses this one.
-    """
-    from tensorflow.python.eager import context  # pylint: disable=g-direct-tensorflow-import
-
-    return context.eager_mode()
-
-
-@contextlib.contextmanager
-def _eager_mode(test: tf.test.TestCase) -> Iterator[None]:
-    del test  # unused; same signature as _graph_mode
-    with _eager_context():
-        _reset_seeds()
-        yield
-
-
-def in_graph_and_eager_modes(test_method: Callable[..., Any]) -> Callable[..., None]:
-    """Runs a ``tf.test.TestCase`` test method in graph mode, then eagerly.
-
-    Each run is a subtest, ``self.subTest(mode="graph")`` then
-    ``self.subTest(mode="eager")``, so a failure in one mode is reported with
-    its mode and does not hide the other.  pytest (>= 9 reports subtests
-    itself) and ``unittest`` both show them.
-
-    In the graph run the body executes inside a fresh ``tf.Graph`` with a test
-    Session as the default session; in the eager run it executes eagerly.  In
-    both, ``self.evaluate(tensors)`` returns numpy values and the assertion
-    helpers of ``tf.test.TestCase`` (``assertAllClose`` ...) accept tensors.
-    ``random``, numpy and TensorFlow are reseeded with ``SEED`` before each run.
-
-    Args:
-      test_method: a test method of a ``tf.test.TestCase`` subclass (such as
-        ``tfv1_mnist.testing.TestCase``).
-
-    Returns:
-      The wrapped method.
-
-    Raises:
-      TypeError: when applied to a class, or when the method's instance is not a
-        ``tf.test.TestCase``.
-    """
-    if isinstance(test_method, type):
-        raise TypeError(
-            "in_graph_and_eager_modes decorates test methods, not classes; "
-            "decorate each test method of {}".format(test_method.__name__)
-        )
-
-    @functools.wraps(test_method)
-    def run_in_graph_and_eager_modes(self, *args: Any, **kwargs: Any) -> None:
-        if not isinstance(self, tf.test.TestCase):
-            raise TypeError(
-                f"in_graph_and_eager_modes needs a tf.test.TestCase method (it uses "
-                f"self.session and self.evaluate); {type(self).__name__} is not one. "
-                f"Derive from tfv1_mnist.testing.TestCase."
-            )
-        for mode in MODES:
-            with self.subTest(mode=mode):
-                enter = _graph_mode if mode == "graph" else _eager_mode
-                with enter(self):
-                    test_method(self, *args, **kwargs)
-
-    return run_in_graph_and_eager_modes
-
-
-# --------------------------------------------------------------------------- #
-# Comparing an op against numpy.
-# --------------------------------------------------------------------------- #
+__all__ = ["assert_op_matches", "check_gradients", "describe_mismatch"]
 
 
 def _as_input_array(value: Any, position: int) -> np.ndarray:
@@ -313,12 +126,12 @@ def _to_numpy(structure: Any) -> Any:
 
 
 def _run_eager(tf_fn: Callable[..., Any], arrays: Sequence[np.ndarray]) -> Any:
-    with _eager_context():
+    with eager_context():
         return _to_numpy(tf_fn(*[tf.constant(x) for x in arrays]))
 
 
 def _run_function(tf_fn: Callable[..., Any], arrays: Sequence[np.ndarray]) -> Any:
-    with _eager_context():
+    with eager_context():
         return _to_numpy(tf.function(tf_fn)(*[tf.constant(x) for x in arrays]))
 
 
@@ -404,7 +217,7 @@ def assert_op_matches(
 
 
 def _compute_gradient(tf_fn: Callable[..., Any], xs: list[np.ndarray], delta: float):
-    with _eager_context():
+    with eager_context():
         return tf.test.compute_gradient(tf_fn, xs, delta=delta)
 
 

@@ -1,4 +1,4 @@
-"""Tests for tfv1_mnist.fetch against a local HTTP server on 127.0.0.1."""
+"""Tests for tfv1_mnist.datasets.fetch against a local HTTP server on 127.0.0.1."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ import time
 
 import pytest
 
-from tfv1_mnist import datasets, fetch
+from tfv1_mnist import datasets
+from tfv1_mnist.datasets import fetch
 from tfv1_mnist.errors import DataError, FetchError
 
 IDX_NAMES = list(datasets.IDX_FILES.values())

@@ -12,7 +12,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import pytest  # noqa: E402
 
 from tfv1_mnist import cli, compare  # noqa: E402
-from tfv1_mnist.commands import reproduce  # noqa: E402
+from tfv1_mnist.pipelines import reproduce_plan as reproduce  # noqa: E402
 
 
 def _table(md: str, heading: str) -> list[list[str]]:
@@ -84,8 +84,8 @@ def test_reproduce_quick_end_to_end(tmp_path, capsys):
     _, rows = compare.table_rows(doc)
     cmp_rows = _table(md, "## v1 / v2 comparison")
     assert cmp_rows == rows
-    assert doc["softmax"]["stable"]["max_rel_loss_diff"] <= 1e-5
-    assert doc["cnn"]["settings"]["epochs"] == 1
+    assert doc["models"]["softmax"]["variants"]["stable"]["max_rel_step_loss_diff"]["v2"] <= 1e-5
+    assert doc["models"]["cnn"]["settings"]["config"]["epochs"] == 1
 
 
 @pytest.mark.parametrize("command", ["compare", "reproduce"])

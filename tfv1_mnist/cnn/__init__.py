@@ -1,0 +1,81 @@
+"""The seed's CNN, three ways: the TF2 custom loop, the seed's Keras ``fit``, the TF1 graph twin.
+
+Pattern: Sonnet 2's package surface (explicit imports and an ``__all__``) and
+its registry of implementations that share one contract (``tfv1_mnist.contract``):
+
+* ``common``: shapes, seeded initial weights and epoch orders, checks, inputs;
+* ``v2``: ``CNN`` (a ``tf.Module``) trained by a ``tf.function`` loop, with
+  checkpoints and resume: the reference;
+* ``keras_reference``: the seed's ``keras.Sequential`` and ``model.fit``;
+* ``v1``: the same network as a TF1 graph, run in a Session;
+* ``export``: the SavedModel (``serving_default``, ``serving_uint8``),
+  ``model.keras``, and ``load_exported``.
+
+``MODEL`` says how the implementations start alike (``common.initial_weights``
+and ``common.schedule`` from ``config.seed``); ``IMPLEMENTATIONS`` lists their
+``contract.Implementation``, the reference first.
+"""
+
+from __future__ import annotations
+
+from tfv1_mnist import contract
+from tfv1_mnist.cnn import common, export, keras_reference, v1, v2
+from tfv1_mnist.cnn.export import ExportedModel, load_exported
+from tfv1_mnist.cnn.v2 import CNN
+from tfv1_mnist.config import CNNConfig
+
+__all__ = [
+    "common",
+    "v1",
+    "v2",
+    "keras_reference",
+    "export",
+    "CNN",
+    "ExportedModel",
+    "load_exported",
+    "MODEL",
+    "IMPLEMENTATIONS",
+]
+
+_EPSILON = common.KERAS_ADAM["epsilon"]
+
+
+
+def _initial_weights(config: CNNConfig) -> list:
+    """``common.initial_weights(config.seed)`` (a module-level function, so a registry pickles)."""
+    return common.initial_weights(config.seed)
+
+
+MODEL = contract.ModelSpec(
+    name="cnn",
+    # The comparison's defaults: two epochs (the seed trains ten), seed 0.
+    config=CNNConfig(epochs=2, seed=0),
+    initial_weights=_initial_weights,
+    schedule=common.schedule,
+    weight_names=common.WEIGHT_NAMES,
+    reference="v2",
+    # A relative loss gap up to 1 % is round-off amplified by Adam on raw 0-255 pixels.
+    tolerance=1e-2,
+    # Step by step, the first 300 steps are compared; later steps differ by amplified round-off.
+    curve_steps=300,
+    notes=(
+        ("cnn Adam: tf.compat.v1.train.AdamOptimizer vs keras.optimizers.Adam",
+         "formula" if _EPSILON != 1e-7 else "round-off",
+         "both apply alpha = lr*sqrt(1-b2^t)/(1-b1^t); var -= alpha*m/(sqrt(v)+eps): epsilon is "
+         "added to sqrt of the uncorrected v in both (Kingma & Ba's 'epsilon hat', equal to "
+         "Algorithm 1's eps/sqrt(1-b2^t)). Defaults differ (TF1 1e-8, Keras 1e-7); the twin "
+         f"uses {_EPSILON:g}. The float32 constants 1-beta differ in the last bits (see above)."),
+        ("cnn epoch loss (all)",
+         "formula",
+         "Keras' logs['loss'] is the running, example-weighted mean of each batch's loss "
+         "before its update, not the loss of the final weights on the training set; v2 and v1 "
+         "record the same running mean, so epoch losses compare like with like. Accuracy "
+         "likewise; val_loss/val_accuracy evaluate the epoch's final weights on the test set."),
+    ),
+)
+
+IMPLEMENTATIONS: tuple[contract.Implementation, ...] = (
+    v2.IMPLEMENTATION,
+    keras_reference.IMPLEMENTATION,
+    v1.IMPLEMENTATION,
+)

@@ -1,0 +1,240 @@
+"""The seed's softmax regression in TF2: a ``tf.Module``, ``GradientTape``, ``tf.function``.
+
+The TF2 twin of ``v1``, with the same runner names (``train``,
+``train_on_schedule``, ``IMPLEMENTATION``) and result; what both share (the
+data, the initial values, the checks, the reports) is in ``common``.  From the same initial values and the same
+batches its per-step losses match v1's to float32 round-off: the same ops
+compute the logits and the loss (``ops.model_loss``), and the update is the same
+plain gradient descent, ``w.assign_sub(learning_rate * grad)``, which is what
+TF1's ``ApplyGradientDescent`` kernel computes.
+
+Pattern: Flax's ``examples/mnist`` ``train.py`` / Sonnet 2.  ``SoftmaxRegression``
+is a ``tf.Module`` that creates its variables once; ``train_step`` is one
+update of the model on one batch, returning that batch's loss after the update
+(the seed's meaning); ``train`` runs ``steps_per_run`` of them in one
+``tf.function`` call (a ``tf.range`` loop over batch indices into the resident
+training set), ``train_on_schedule`` is ``train`` behind the one contract of
+every trainer (``tfv1_mnist.contract``), and ``evaluate`` measures a data set.
+"""
+
+from __future__ import annotations
+
+import os
+import pathlib
+import time
+from typing import Callable
+
+import numpy as np
+import tensorflow as tf
+
+from tfv1_mnist import contract, ops
+from tfv1_mnist.config import SoftmaxConfig
+from tfv1_mnist.errors import ConfigError
+from tfv1_mnist.softmax import common
+from tfv1_mnist.softmax.common import NonFiniteLossError, SoftmaxResult
+
+__all__ = [
+    "SoftmaxRegression",
+    "train_step",
+    "evaluate",
+    "train",
+    "train_on_schedule",
+    "IMPLEMENTATION",
+    "NonFiniteLossError",
+    "SoftmaxResult",
+]
+
+
+class SoftmaxRegression(tf.Module):
+    """``logits = images @ weights + biases``, the seed's model.
+
+    Args:
+      initial: (weights float32 [784, 10], biases float32 [10]) to start from.
+      name: the module name; the variables are ``<name>/weights`` and
+        ``<name>/biases``, as in ``v1``.
+    """
+
+    def __init__(self, initial, name: str = common.SCOPE):
+        super().__init__(name=name)
+        weights, biases = common.check_initial(initial)
+        with self.name_scope:
+            self.weights = tf.Variable(weights, name="weights")
+            self.biases = tf.Variable(biases, name="biases")
+
+    def __call__(self, images):
+        """Computes the logits.
+
+        Args:
+          images: float32 - [batch_size, 784].
+
+        Returns:
+          logits: float32 - [batch_size, 10].
+        """
+        return tf.matmul(images, self.weights) + self.biases
+
+
+def train_step(model: SoftmaxRegression, images, labels, config: SoftmaxConfig):
+    """One step of plain gradient descent; returns the batch's loss after it.
+
+    Args:
+      model: the ``SoftmaxRegression``, updated in place.
+      images: float32 - [batch_size, 784].
+      labels: float32 - [batch_size, 10], one-hot.
+      config: its ``loss``, ``reduction`` and ``learning_rate`` are used.
+
+    Returns:
+      float32 scalar: ``loss(model(images), labels)`` after the update, the loss
+      the seed's second ``Session.run`` recorded.
+    """
+    variables = (model.weights, model.biases)
+    with tf.GradientTape() as tape:
+        loss = ops.model_loss(labels, model(images), kind=config.loss, reduction=config.reduction)
+    grads = tape.gradient(loss, variables)
+    learning_rate = tf.constant(config.learning_rate, tf.float32)
+    for var, grad in zip(variables, grads):
+        var.assign_sub(learning_rate * grad)
+    return ops.model_loss(labels, model(images), kind=config.loss, reduction=config.reduction)
+
+
+def evaluate(model: SoftmaxRegression, images, labels) -> dict:
+    """Measures ``model`` on a data set.
+
+    Args:
+      model: the ``SoftmaxRegression``.
+      images: float32 [N, 784].
+      labels: one-hot [N, 10].
+
+    Returns:
+      ``{"accuracy": float, "num_examples": int}``; accuracy is NaN when N is 0.
+    """
+    n = int(np.shape(images)[0])
+    if n == 0:
+        return {"accuracy": float("nan"), "num_examples": 0}
+    logits = model(tf.convert_to_tensor(images, tf.float32))
+    # Counted as an integer, as v1.evaluation does, so both report the same float.
+    correct = ops.correct_count(labels, logits)
+    return {"accuracy": int(correct) / n, "num_examples": n}
+
+
+def _make_runner(model: SoftmaxRegression, images: tf.Tensor, labels: tf.Tensor,
+                 config: SoftmaxConfig) -> Callable:
+    """A ``tf.function`` running one step per row of an index table."""
+
+    @tf.function(input_signature=[tf.TensorSpec([None, config.batch_size], tf.int64)])
+    def run_steps(batch_indices):
+        # batch_indices: int64 [K, batch_size].  Returns float32 [K'] losses,
+        # K' < K only when stopping at a non-finite loss.
+        losses = tf.TensorArray(tf.float32, size=0, dynamic_size=True)
+        last = tf.constant(0.0)
+        for i in tf.range(tf.shape(batch_indices)[0]):
+            if config.stop_on_nan:
+                if not tf.math.is_finite(last):
+                    break
+            index = batch_indices[i]
+            last = train_step(model, tf.gather(images, index), tf.gather(labels, index), config)
+            losses = losses.write(i, last)
+        return losses.stack()
+
+    return run_steps
+
+
+def train(
+    config: SoftmaxConfig,
+    data,
+    *,
+    batches=None,
+    initial=None,
+    workdir: str | os.PathLike | None = None,
+    progress: bool = False,
+    steps_per_run: int = 100,
+    step_callback: Callable[[int, float, np.ndarray, np.ndarray], None] | None = None,
+) -> SoftmaxResult:
+    """Trains the seed's softmax regression in TF2, ``steps_per_run`` steps per call.
+
+    Same signature and result as ``v1.train``.
+
+    Args:
+      config: the ``SoftmaxConfig``.
+      data: a ``datasets.Mnist`` (uint8; preprocessed by ``common.prepare``,
+        TF1's validation split held out), or ``input_data.Datasets``
+        (``.train``, ``.test`` with float32 ``.images`` [N, 784] and one-hot
+        ``.labels`` [N, 10]).
+      batches: int64 [steps, batch_size] row indices into the training images
+        (after the split); None draws TF1's ``next_batch`` order.
+      initial: (W float32 [784, 10], b float32 [10]); None draws them as
+        ``common.initial_values(config)`` does, so v1 and v2 start alike.
+      workdir: if given, writes a ``tf.train.Checkpoint`` (through a
+        ``CheckpointManager``) to ``workdir/checkpoint/`` and the loss scalar to
+        ``workdir/tensorboard/``.
+      progress: show a ``keras.utils.Progbar``.
+      steps_per_run: steps per ``tf.function`` call.
+      step_callback: if given, called after every step as
+        ``step_callback(step, loss, weights, biases)``; runs one step per call.
+
+    Returns:
+      A ``SoftmaxResult``.
+
+    Raises:
+      NonFiniteLossError: a loss was not finite and ``config.stop_on_nan``.
+      ConfigError: ``data``, ``batches`` or ``initial`` have the wrong shape.
+    """
+    data = common.as_datasets(data, seed=config.seed)
+    train_set = data.train
+    batches = common.check_batches(batches, config, train_set.images.shape[0])
+    initial = common.initial_values(config) if initial is None else common.check_initial(initial)
+    if step_callback is not None:
+        steps_per_run = 1
+    if steps_per_run < 1:
+        raise ConfigError(f"steps_per_run must be >= 1, got {steps_per_run}")
+
+    model = SoftmaxRegression(initial)
+    images = tf.constant(np.asarray(train_set.images, dtype=np.float32))
+    labels = tf.constant(np.asarray(train_set.labels, dtype=np.float32))
+    run_steps = _make_runner(model, images, labels, config)
+    # Trace and optimise the step function on zero steps, so that train_seconds
+    # measures the steps alone (as v1.train does).
+    run_steps(tf.zeros([0, config.batch_size], tf.int64))
+    losses = np.full(config.steps, np.nan, dtype=np.float32)
+    watch = common.NanWatch(config)
+    bar = common.progbar(config.steps, progress)
+    start, start_cpu = time.perf_counter(), time.process_time()
+    done = 0
+    while done < config.steps:
+        got = run_steps(tf.constant(batches[done: done + steps_per_run])).numpy()
+        losses[done: done + got.shape[0]] = got
+        watch.update(done, got, lambda: losses)
+        done += got.shape[0]
+        if step_callback is not None:
+            step_callback(done - 1, float(got[-1]), model.weights.numpy(), model.biases.numpy())
+        common.progbar_update(bar, done, got)
+    train_seconds = time.perf_counter() - start
+    train_cpu_seconds = time.process_time() - start_cpu
+    test = data.test
+    test_accuracy = evaluate(model, test.images, test.labels)["accuracy"]
+    if workdir is not None:
+        checkpoint = tf.train.Checkpoint(model=model)
+        manager = tf.train.CheckpointManager(
+            checkpoint, str(pathlib.Path(workdir) / "checkpoint"), max_to_keep=1)
+        manager.save(checkpoint_number=config.steps)
+        common.write_tensorboard(workdir, losses)
+    return SoftmaxResult(
+        loss=losses, weights=model.weights.numpy(), biases=model.biases.numpy(),
+        test_accuracy=test_accuracy, nan_steps=watch.count, train_seconds=train_seconds,
+        config=config, train_cpu_seconds=train_cpu_seconds)
+
+
+def train_on_schedule(config: SoftmaxConfig, data, schedule: contract.Schedule,
+                      initial) -> contract.TrainResult:
+    """``train`` behind the contract: ``train(config, data, schedule, initial) -> TrainResult``.
+
+    ``data`` is a ``datasets.Mnist``, ``initial`` is ``[W, b]``; the config takes
+    the schedule's steps and batch size (``common.train_on_schedule``).
+    """
+    return common.train_on_schedule(train, config, data, schedule, initial)
+
+
+IMPLEMENTATION = contract.Implementation(
+    model="softmax", name="v2", train=train_on_schedule,
+    summary="TF2: a tf.Module, GradientTape and tf.function, the steps of a call in a tf.range loop",
+    note="the update is w.assign_sub(learning_rate * grad), the arithmetic of TF1's "
+         "ApplyGradientDescent kernel, on the same ops.model_loss; bit-identical to v1 on CPU")
