@@ -201,8 +201,10 @@ def peer_contenders():
 
     project = "softmax_project.py"
     return [
-        rounds.local("softmax_v1.train", project, "tfv1_mnist.softmax_v1:train", project=True),
-        rounds.local("softmax_v2.train", project, "tfv1_mnist.softmax_v2:train"),
+        rounds.local("softmax_v1.train", project, "tfv1_mnist.softmax.v1:train", project=True),
+        rounds.local("softmax_v2.train", project, "tfv1_mnist.softmax.v2:train"),
+        rounds.local("softmax_v1.train --xla", project, "tfv1_mnist.softmax.v1:train", "--xla"),
+        rounds.local("softmax_v2.train --xla", project, "tfv1_mnist.softmax.v2:train", "--xla"),
         rounds.local("numpy_loop", "softmax_numpy.py", env_remove=rounds.OPENBLAS_OVERRIDES),
         rounds.peer("torch_eager", "softmax_torch.py"),
         rounds.peer("jax_scan", "softmax_jax.py"),

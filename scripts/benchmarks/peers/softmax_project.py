@@ -2,12 +2,13 @@
 
 ``TRAINER`` is ``module:function`` with ``softmax_v1.train``'s signature
 (``train(config, datasets, batches=, initial=)`` returning a
-``SoftmaxResult``), e.g. ``tfv1_mnist.softmax_v1:train``.  Its ``train_seconds``
+``SoftmaxResult``), e.g. ``tfv1_mnist.softmax.v1:train``; ``--xla`` sets ``config.xla`` (the fast
+path; its compile is ``compile_seconds``).  Its ``train_seconds``
 is the training steps; ``total_seconds`` the whole call (graph building,
 session, data upload, any compile, evaluation); ``import_seconds`` the
 TensorFlow import before it.
 
-    python softmax_project.py TRAINER WORKLOAD.npz [LOSSES.npy]
+    python softmax_project.py TRAINER [--xla] WORKLOAD.npz [LOSSES.npy]
 """
 
 import importlib
@@ -32,6 +33,9 @@ IMPORT_SECONDS = time.perf_counter() - import_start
 
 def main():
     trainer_name = sys.argv.pop(1)
+    xla = "--xla" in sys.argv
+    if xla:
+        sys.argv.remove("--xla")
     path, losses_path = workload.argv()
     module_name, function = trainer_name.split(":")
     trainer = getattr(importlib.import_module(module_name), function)
@@ -41,7 +45,7 @@ def main():
                                      test=split(w["x_test"], w["y_test"]))
     batches = w["batches"]
     config = SoftmaxConfig(steps=batches.shape[0], batch_size=batches.shape[1],
-                           learning_rate=float(w["learning_rate"]), seed=0)
+                           learning_rate=float(w["learning_rate"]), seed=0, xla=xla)
     start = time.perf_counter()
     result = trainer(config, datasets, batches=batches, initial=(w["weights"], w["biases"]))
     total = time.perf_counter() - start
