@@ -2,13 +2,24 @@
 
 Pattern (Flax ``examples/mnist`` + Sonnet 2): ``CNN`` is a ``tf.Module`` whose
 variables are created once in ``__init__`` and whose ``__call__`` computes the
-logits; ``train_step(model, optimizer, images, labels)`` is one ``tf.function``
-update with ``GradientTape`` and Adam; ``train_and_evaluate(config, data, workdir)``
-runs the epochs, checkpoints each one and returns ``(model, history)``;
+logits; ``replica_step`` is one update with ``GradientTape`` and Adam, and
+``train_step(model, optimizer, images, labels)`` runs it as one ``tf.function``;
+``train_and_evaluate(config, data, workdir)`` runs the epochs, checkpoints each
+one and returns ``(model, history)``;
 ``evaluate(model, x, y)`` returns a dict.  ``train_on_schedule`` is the
 ``contract`` trainer, registered as ``IMPLEMENTATION`` (the CNN's reference).
 State and seeds are passed in; nothing reads a global or a file except the
 checkpoint folder it is given.
+
+Training runs under a ``tf.distribute.Strategy`` (``strategy=``; TensorFlow's
+custom-training-loop guide).  Under the default strategy the loop is the
+single-device one, bit for bit.  Under any other, each global batch keeps its
+size and rows, split across the replicas (``distribute.distribute_batches``);
+each replica's loss is ``tf.nn.compute_average_loss`` over the global batch
+size, Keras' Adam sums the gradients across replicas and applies them once.
+The model and the optimizer are created inside ``strategy.scope()``.
+Checkpoints hold one copy of each variable, so a run can resume with another
+number of replicas.
 
 The architecture, the initial weights, the epoch orders and the input scaling
 come from ``tfv1_mnist.cnn.common``, shared with the ``v1`` graph twin and the
@@ -36,12 +47,16 @@ from keras.src.utils import io_utils
 from tfv1_mnist import contract, ops
 from tfv1_mnist.cnn import common
 from tfv1_mnist.config import CNNConfig
+from tfv1_mnist.distribute import distribute_batches
 from tfv1_mnist.errors import ConfigError, DataError
 
 __all__ = [
     "CNN",
     "count_params",
+    "replica_step",
     "train_step",
+    "is_default_strategy",
+    "epoch_batches",
     "StepRunner",
     "train_epoch",
     "train_and_evaluate",
@@ -151,9 +166,39 @@ def _losses_and_correct(model: CNN, images: tf.Tensor, labels: tf.Tensor):
     return losses, correct
 
 
+def replica_step(model: CNN, optimizer, images: tf.Tensor, labels: tf.Tensor,
+                 global_size: tf.Tensor):
+    """One Adam update, as one replica computes it (in a replica context).
+
+    The loss is the replica's share of the global batch's mean
+    (``tf.nn.compute_average_loss``: its rows' summed loss over the global
+    batch size), so the replicas' gradients sum to the single-device gradient;
+    Keras' optimizer all-reduces them (a sum) and applies the result once.
+
+    Args:
+      model: the ``CNN`` (created in the strategy's scope).
+      optimizer: a ``keras.optimizers.Adam`` built in the strategy's scope.
+      images: uint8/float32 [b,28,28(,1)] pixels 0..255, this replica's rows.
+      labels: integer [b] class ids.
+      global_size: int32 scalar, rows of the whole global batch (its real
+        size, also for a short last batch).
+
+    Returns:
+      ``(loss, correct)``: float32 scalar, this replica's share of the batch's
+      mean sparse softmax cross-entropy before the update, and int32 scalar
+      count of its correct predictions (also before the update).
+    """
+    with tf.GradientTape() as tape:
+        losses, correct = _losses_and_correct(model, images, labels)
+        loss = tf.nn.compute_average_loss(losses, global_batch_size=global_size)
+    grads = tape.gradient(loss, model.ordered_variables)
+    optimizer.apply_gradients(zip(grads, model.ordered_variables))
+    return loss, correct
+
+
 @tf.function
 def train_step(model: CNN, optimizer, images: tf.Tensor, labels: tf.Tensor):
-    """One Adam update on one batch.
+    """One Adam update on one whole batch, on one device.
 
     Args:
       model: the ``CNN``.
@@ -166,12 +211,32 @@ def train_step(model: CNN, optimizer, images: tf.Tensor, labels: tf.Tensor):
       batch computed before the update, and int32 scalar count of correct
       predictions (also before the update, as Keras' training accuracy).
     """
-    with tf.GradientTape() as tape:
-        losses, correct = _losses_and_correct(model, images, labels)
-        loss = tf.reduce_mean(losses)
-    grads = tape.gradient(loss, model.ordered_variables)
-    optimizer.apply_gradients(zip(grads, model.ordered_variables))
-    return loss, correct
+    return replica_step(model, optimizer, images, labels, tf.shape(labels)[0])
+
+
+def is_default_strategy(strategy) -> bool:
+    """Whether ``strategy`` is TensorFlow's default (one device, no distribution)."""
+    with strategy.scope():
+        return not tf.distribute.has_strategy()
+
+
+def epoch_batches(strategy, x: tf.Tensor, y: tf.Tensor, order: np.ndarray, batch_size: int):
+    """One epoch's batches for ``StepRunner``: whole batches on one device, else split.
+
+    Args:
+      strategy: the ``tf.distribute.Strategy`` the run trains under.
+      x: uint8 [N,28,28] images; y: integer [N] labels.
+      order: int64 [M] the epoch's row order.
+      batch_size: rows per (global) batch.
+
+    Returns:
+      Under the default strategy, ``common.make_dataset``'s ``(images, labels)``
+      batches; under any other, ``distribute_batches``' per-replica
+      ``(images, labels, global_size)``.
+    """
+    if is_default_strategy(strategy):
+        return common.make_dataset(x, y, order, batch_size)
+    return distribute_batches(strategy, x, y, order, batch_size)
 
 
 
@@ -183,9 +248,11 @@ class StepRunner:
     a per-step loop and a whole-epoch ``tf.function``.
     """
 
-    def __init__(self, model: CNN, optimizer):
+    def __init__(self, model: CNN, optimizer, strategy=None):
         self.model = model
         self.optimizer = optimizer
+        self.strategy = tf.distribute.get_strategy() if strategy is None else strategy
+        step = _single_device_step if is_default_strategy(self.strategy) else _replicated_step
 
         @tf.function
         def run(iterator, num_steps):
@@ -193,11 +260,10 @@ class StepRunner:
             corrects = tf.TensorArray(tf.int32, size=num_steps)
             sizes = tf.TensorArray(tf.int32, size=num_steps)
             for i in tf.range(num_steps):
-                images, labels = next(iterator)
-                loss, correct = train_step(model, optimizer, images, labels)
+                loss, correct, size = step(self.strategy, model, optimizer, next(iterator))
                 losses = losses.write(i, loss)
                 corrects = corrects.write(i, correct)
-                sizes = sizes.write(i, tf.shape(labels)[0])
+                sizes = sizes.write(i, size)
             return losses.stack(), corrects.stack(), sizes.stack()
 
         self._run = run
@@ -206,13 +272,30 @@ class StepRunner:
         """Takes ``num_steps`` batches from ``iterator`` and trains on each.
 
         Args:
-          iterator: an iterator over ``common.make_dataset`` batches.
+          iterator: an iterator over ``epoch_batches``.
           num_steps: how many steps (the iterator must hold at least that many).
 
         Returns:
           ``(losses float32 [k], corrects int32 [k], sizes int32 [k])`` per step.
         """
         return self._run(iterator, tf.constant(num_steps, tf.int32))
+
+
+def _single_device_step(strategy, model: CNN, optimizer, batch):
+    """``(loss, correct, size)`` of one whole batch ``(images, labels)``."""
+    images, labels = batch
+    loss, correct = train_step(model, optimizer, images, labels)
+    return loss, correct, tf.shape(labels)[0]
+
+
+def _replicated_step(strategy, model: CNN, optimizer, batch):
+    """``(loss, correct, size)`` of one global batch, its replicas' parts summed."""
+    images, labels, global_size = batch
+    loss, correct = strategy.run(
+        lambda x, y, n: replica_step(model, optimizer, x, y, n), args=(images, labels, global_size))
+    total = strategy.reduce(tf.distribute.ReduceOp.SUM, loss, axis=None)
+    right = strategy.reduce(tf.distribute.ReduceOp.SUM, correct, axis=None)
+    return total, right, strategy.experimental_local_results(global_size)[0]
 
 
 
@@ -222,7 +305,7 @@ def train_epoch(runner: StepRunner, dataset: tf.data.Dataset, num_steps: int, *,
 
     Args:
       runner: a ``StepRunner`` for the model and optimizer.
-      dataset: batches from ``common.make_dataset``.
+      dataset: batches from ``epoch_batches``.
       num_steps: number of batches in ``dataset``.
       steps_per_call: steps per ``tf.function`` call (progress granularity).
       progbar: a ``keras.utils.Progbar`` with ``target=num_steps``, or None.
@@ -287,6 +370,8 @@ def train_and_evaluate(
     resume: bool = False,
     progress: bool = True,
     steps_per_call: int | None = None,
+    strategy=None,
+    write_dir: str | os.PathLike | None = None,
 ) -> tuple[CNN, dict]:
     """Trains the CNN with Adam for ``config.epochs`` epochs, validating on the test set.
 
@@ -297,7 +382,8 @@ def train_and_evaluate(
       data: a ``datasets.Mnist`` (uint8 x_train [N,28,28], y_train [N], x_test
         [M,28,28], y_test [M]).
       workdir: folder for ``checkpoints/`` (one checkpoint per epoch), or None for
-        no checkpoints.
+        no checkpoints.  With several workers, a folder every worker sees: each
+        resumes from it.
       initial_weights: 8 arrays in Keras order, or None for
         ``common.initial_weights(seed)`` (ignored when resuming from a checkpoint).
       batches: one int64 index array per epoch (at least ``config.epochs``), or
@@ -307,6 +393,11 @@ def train_and_evaluate(
       progress: show a ``keras.utils.Progbar`` per epoch.
       steps_per_call: training steps per ``tf.function`` call (default: about 20
         progress updates per epoch).
+      strategy: the ``tf.distribute.Strategy`` to train under; None for the
+        current one (the default strategy outside any scope).
+      write_dir: where this process writes ``checkpoints/``, if not ``workdir``:
+        a worker other than the chief passes a temporary folder
+        (``distribute.write_dir``), since only the chief writes to ``workdir``.
 
     Returns:
       ``(model, history)``: the trained ``CNN`` and a dict of lists ``loss``,
@@ -324,7 +415,9 @@ def train_and_evaluate(
     # Checked before any epoch trains or checkpoints.
     batches = common.check_batches(batches, len(x_train), config.epochs)
 
+    strategy = tf.distribute.get_strategy() if strategy is None else strategy
     ckpt_dir = pathlib.Path(workdir) / "checkpoints" if workdir is not None else None
+    save_dir = pathlib.Path(write_dir) / "checkpoints" if write_dir is not None else ckpt_dir
     latest = tf.train.latest_checkpoint(str(ckpt_dir)) if resume and ckpt_dir is not None else None
     if resume and ckpt_dir is None:
         raise ConfigError("resume needs a workdir (--out) holding checkpoints/")
@@ -334,14 +427,15 @@ def train_and_evaluate(
         run_seed = _check_resumable(latest, config)
     else:
         run_seed = config.seed if config.seed is not None else common.draw_run_seed()
-        if ckpt_dir is not None and ckpt_dir.exists():
-            _log.info("removing old checkpoints in %s (pass --resume to continue them)", ckpt_dir)
-            shutil.rmtree(ckpt_dir)
+        if save_dir is not None and save_dir.exists():
+            _log.info("removing old checkpoints in %s (pass --resume to continue them)", save_dir)
+            shutil.rmtree(save_dir)
 
-    model = CNN(initial_weights if latest is None else None, normalize=config.normalize,
-                seed=run_seed)
-    optimizer = keras.optimizers.Adam(learning_rate=config.learning_rate)
-    optimizer.build(model.ordered_variables)
+    with strategy.scope():  # Keras 3's Adam must be built in the scope, too
+        model = CNN(initial_weights if latest is None else None, normalize=config.normalize,
+                    seed=run_seed)
+        optimizer = keras.optimizers.Adam(learning_rate=config.learning_rate)
+        optimizer.build(model.ordered_variables)
     epoch_var = tf.Variable(0, dtype=tf.int64, trainable=False, name="epoch")
     history_var = tf.Variable(json.dumps(common.empty_history()), dtype=tf.string, trainable=False,
                               name="history")
@@ -351,8 +445,8 @@ def train_and_evaluate(
                                      history=history_var, settings=settings_var)
     manager = None
     history = common.empty_history()
-    if ckpt_dir is not None:
-        manager = tf.train.CheckpointManager(checkpoint, str(ckpt_dir), max_to_keep=2,
+    if save_dir is not None:
+        manager = tf.train.CheckpointManager(checkpoint, str(save_dir), max_to_keep=2,
                                              checkpoint_name="ckpt")
     if latest is not None:
         checkpoint.restore(latest).assert_existing_objects_matched()
@@ -360,7 +454,7 @@ def train_and_evaluate(
         _log.info("resumed from %s after epoch %d", latest, int(epoch_var.numpy()))
 
     start_epoch = int(epoch_var.numpy())
-    runner = StepRunner(model, optimizer)
+    runner = StepRunner(model, optimizer, strategy)
     n = len(x_train)
     num_steps = math.ceil(n / config.batch_size)
     if steps_per_call is None:
@@ -373,7 +467,7 @@ def train_and_evaluate(
     for epoch in range(start_epoch, config.epochs):
         order = batches[epoch] if batches is not None else common.epoch_indices(n, run_seed, epoch)
         steps = math.ceil(len(order) / config.batch_size)
-        dataset = common.make_dataset(x_train_t, y_train_t, order, config.batch_size)
+        dataset = epoch_batches(strategy, x_train_t, y_train_t, order, config.batch_size)
         progbar = None
         if progress:
             io_utils.print_msg(f"Epoch {epoch + 1}/{config.epochs}")  # as fit(verbose=1) does
@@ -479,16 +573,17 @@ def predict_proba(model: CNN, x: np.ndarray, batch_size: int = 1000) -> np.ndarr
 
 
 def train_on_schedule(config: CNNConfig, data: Any, schedule: contract.Schedule,
-                      initial: Sequence[np.ndarray]) -> contract.TrainResult:
+                      initial: Sequence[np.ndarray], *, strategy=None) -> contract.TrainResult:
     """``contract.Trainer``: ``train_and_evaluate`` on the schedule's batches, from ``initial``.
 
     ``config``'s ``epochs`` and ``batch_size`` must be the schedule's
     (``common.schedule_batches`` raises ConfigError otherwise); ``initial`` is
-    8 arrays in Keras order.  ``native`` is the trained ``CNN``.
+    8 arrays in Keras order; ``strategy`` as in ``train_and_evaluate``.
+    ``native`` is the trained ``CNN``.
     """
     batches = common.schedule_batches(config, data, schedule)
     model, history = train_and_evaluate(config, data, initial_weights=initial, batches=batches,
-                                        progress=False)
+                                        progress=False, strategy=strategy)
     return common.train_result(model.get_weights(), history, native=model)
 
 
