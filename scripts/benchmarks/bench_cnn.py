@@ -320,10 +320,10 @@ def run_peers(x, y, quick: bool, data_name: str) -> Iterator[dict]:
 
     contenders = peer_contenders()
     n_rounds = 1 if quick else int(os.environ.get("BENCH_PEER_ROUNDS", 5))
-    init = cnn_v2.initial_weights(0)
+    init = common.initial_weights(0)
     with tempfile.TemporaryDirectory(prefix="bench-cnn-") as tmp:
         workload = pathlib.Path(tmp) / "cnn.npz"
-        np.savez(workload, x_train=x, y_train=y, order=cnn_v2.epoch_indices(len(x), 0, 0),
+        np.savez(workload, x_train=x, y_train=y, order=common.epoch_indices(len(x), 0, 0),
                  batch_size=np.int64(BATCH_SIZE), learning_rate=np.float32(0.001),
                  **{f"w{i}": w for i, w in enumerate(init)})
         _log(f"peers: {len(x)} examples, {n_rounds} round(s), fresh processes")
@@ -334,7 +334,7 @@ def run_peers(x, y, quick: bool, data_name: str) -> Iterator[dict]:
         seconds = summary.get("train_seconds")
         extra = {}
         if seconds:
-            extra["gflops"] = len(x) * cnn_v2.TRAIN_FLOPS_PER_EXAMPLE / seconds / 1e9
+            extra["gflops"] = len(x) * common.TRAIN_FLOPS_PER_EXAMPLE / seconds / 1e9
             if keras:
                 extra["ratio_to_keras_fit"] = seconds / keras["train_seconds"]
         yield {"bench": "cnn_peers", "dataset": data_name, "examples": len(x),
@@ -357,7 +357,7 @@ def _run_in_process(data, data_x, data_y, n, quick) -> Iterator[dict]:
     """The in-process ablations: ``cnn_v2``'s variants against ``fit``, interleaved."""
     import tensorflow as tf
 
-    from tfv1_mnist import cnn_v2
+    from tfv1_mnist.cnn import common
 
     class _Train:  # just the training arrays
         x_train, y_train = data_x, data_y

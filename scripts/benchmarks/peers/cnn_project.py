@@ -1,6 +1,6 @@
-"""The project's CNN custom loop (``cnn_v2``), one epoch in a fresh process like its peers.
+"""The project's CNN custom loop (``cnn.v2``), one epoch in a fresh process like its peers.
 
-What ``cnn_v2.train_and_evaluate`` runs for an epoch: a ``make_dataset``
+What ``cnn.v2.train_and_evaluate`` runs for an epoch (default strategy): a ``common.make_dataset``
 pipeline and a ``StepRunner`` called ``train_epoch``-style about 20 times per
 epoch, from the workload's initial weights and order.  The ``tf.function``
 trace on a short epoch of the same shapes comes first and is timed apart
@@ -24,7 +24,7 @@ import_start = time.perf_counter()
 import keras  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
-from tfv1_mnist import cnn_v2  # noqa: E402
+from tfv1_mnist.cnn import common, v2 as cnn_v2  # noqa: E402
 
 IMPORT_SECONDS = time.perf_counter() - import_start
 
@@ -46,7 +46,7 @@ def main():
     saved = [v.numpy() for v in optimizer.variables]
     start = time.perf_counter()
     # Trace both call sizes of the epoch (full calls and the last, shorter one).
-    warm = cnn_v2.make_dataset(x_t, y_t, order[:batch_size * 2], batch_size)
+    warm = common.make_dataset(x_t, y_t, order[:batch_size * 2], batch_size)
     it = iter(warm)
     runner(it, 1)
     runner(it, 1)
@@ -54,7 +54,7 @@ def main():
     for v, value in zip(optimizer.variables, saved):
         v.assign(value)
     compile_seconds = time.perf_counter() - start
-    dataset = cnn_v2.make_dataset(x_t, y_t, order, batch_size)
+    dataset = common.make_dataset(x_t, y_t, order, batch_size)
     start_cpu = time.process_time()
     stats = cnn_v2.train_epoch(runner, dataset, steps, steps_per_call=steps_per_call)
     cpu = time.process_time() - start_cpu
