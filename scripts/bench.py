@@ -28,7 +28,7 @@ HERE = pathlib.Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE))
 
-AREAS = ("loader", "softmax", "cnn")
+AREAS = ("loader", "softmax", "cnn", "distribute")
 
 
 def main(argv=None) -> int:

@@ -25,7 +25,7 @@ def runs():
     data = datasets.load("sample")
     data = dataclasses.replace(data, x_train=data.x_train[:256], y_train=data.y_train[:256],
                                x_test=data.x_test[:200], y_test=data.y_test[:200])
-    config = cnn.MODEL.config
+    config = dataclasses.replace(cnn.MODEL.config, epochs=1)
     schedule = cnn.MODEL.schedule(config, data)
     initial = cnn.MODEL.initial_weights(config)
     results = {impl.name: impl.train(config, data, schedule, initial) for impl in cnn.IMPLEMENTATIONS}
@@ -34,7 +34,7 @@ def runs():
 
 def test_model_spec_describes_the_registered_implementations():
     assert cnn.MODEL.name == "cnn" and cnn.MODEL.reference == NAMES[0] == "v2"
-    assert NAMES == ["v2", "keras", "v1"]
+    assert NAMES == ["v2", "keras", "v1", "mirrored"]
     assert all(impl.model == "cnn" and impl.summary for impl in cnn.IMPLEMENTATIONS)
     assert all(impl.note for impl in cnn.IMPLEMENTATIONS[1:])
     assert cnn.MODEL.weight_names == common.WEIGHT_NAMES

@@ -38,7 +38,8 @@ def cnn_short(sample, registry):
 
     small = dataclasses.replace(sample, x_train=sample.x_train[:320], y_train=sample.y_train[:320],
                                 x_test=sample.x_test[:200], y_test=sample.y_test[:200])
-    return compare.compare_model(registry, "cnn", small, seed=0, settings={"epochs": 1})
+    return compare.compare_model(registry, "cnn", small, seed=0, settings={"epochs": 1},
+                                 implementations=("keras", "v1"))
 
 
 def test_default_registry_holds_the_package_models(registry):

@@ -66,3 +66,13 @@ def test_mirrored_strategy_on_two_logical_cpus_in_a_fresh_process():
     got = json.loads(proc.stdout.strip().splitlines()[-1])
     assert got["replicas"] == 2 and got["ids"] == [0, 1]
     assert [d.rsplit("/", 1)[-1] for d in got["devices"]] == ["device:CPU:0", "device:CPU:1"]
+
+
+def test_more_replicas_than_gpus_is_a_usage_error(monkeypatch):
+    import tensorflow as tf
+
+    gpus = [tf.config.PhysicalDevice("/physical_device:GPU:0", "GPU")]
+    monkeypatch.setattr(tf.config, "list_physical_devices", lambda kind=None: gpus if kind == "GPU" else [])
+    assert strategy.configure_devices(1) == ["/gpu:0"]
+    with pytest.raises(ConfigError, match=r"--replicas 2 asks for more GPUs than this machine has \(1\)"):
+        strategy.configure_devices(2)

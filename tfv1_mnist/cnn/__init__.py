@@ -8,6 +8,8 @@ its registry of implementations that share one contract (``tfv1_mnist.contract``
   checkpoints and resume: the reference;
 * ``keras_reference``: the seed's ``keras.Sequential`` and ``model.fit``;
 * ``v1``: the same network as a TF1 graph, run in a Session;
+* ``mirrored``: the v2 loop under ``MirroredStrategy`` on 2 devices, in its own
+  process, compared with the single-device v2;
 * ``export``: the SavedModel (``serving_default``, ``serving_uint8``),
   ``model.keras``, and ``load_exported``.
 
@@ -19,7 +21,7 @@ and ``common.schedule`` from ``config.seed``); ``IMPLEMENTATIONS`` lists their
 from __future__ import annotations
 
 from tfv1_mnist import contract
-from tfv1_mnist.cnn import common, export, keras_reference, v1, v2
+from tfv1_mnist.cnn import common, export, keras_reference, mirrored, v1, v2
 from tfv1_mnist.cnn.export import ExportedModel, load_exported
 from tfv1_mnist.cnn.v2 import CNN
 from tfv1_mnist.config import CNNConfig
@@ -29,6 +31,7 @@ __all__ = [
     "v1",
     "v2",
     "keras_reference",
+    "mirrored",
     "export",
     "CNN",
     "ExportedModel",
@@ -78,4 +81,5 @@ IMPLEMENTATIONS: tuple[contract.Implementation, ...] = (
     v2.IMPLEMENTATION,
     keras_reference.IMPLEMENTATION,
     v1.IMPLEMENTATION,
+    mirrored.IMPLEMENTATION,
 )

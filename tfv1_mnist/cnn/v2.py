@@ -245,10 +245,14 @@ class StepRunner:
     ``steps_per_execution``), collecting each step's loss and correct count.
 
     Fewer Python round trips per epoch are most of the speed difference between
-    a per-step loop and a whole-epoch ``tf.function``.
+    a per-step loop and a whole-epoch ``tf.function``.  Under the default
+    strategy each step is ``train_step`` on a whole batch; under any other it
+    is ``replica_step`` on every replica (``strategy.run``), the replicas'
+    losses and counts summed.
     """
 
     def __init__(self, model: CNN, optimizer, strategy=None):
+        """Args: the ``CNN``, its optimizer, and the strategy they were built under (None: the current)."""
         self.model = model
         self.optimizer = optimizer
         self.strategy = tf.distribute.get_strategy() if strategy is None else strategy

@@ -6,17 +6,20 @@ TensorBoard, export), and the command prints.  TensorFlow is imported only
 when a command runs.  With ``--seed`` the training job runs through
 ``determinism.run_seeded`` (a spawned process with op determinism on), so a
 seeded run never switches the calling process into determinism.
+``--strategy``, ``--replicas``, ``--workers``, ``--cluster-timeout`` and
+``--deadline`` fill a ``distribute.StrategySpec``; the pipeline's ``start``
+runs the job as that strategy needs (docs/distribute.md).
 """
 
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import logging
 import sys
 
 from tfv1_mnist.commands import add_data_argument, add_out_argument, add_seed_argument
 from tfv1_mnist.config import CNNConfig
+from tfv1_mnist.distribute.strategy import KINDS, StrategySpec
 
 __all__ = ["register", "run_cnn", "run_predict", "run_evaluate"]
 
@@ -45,7 +48,25 @@ def register(subparsers) -> None:
     add_seed_argument(p)
     add_out_argument(p, "runs/cnn")
     p.add_argument("--resume", action="store_true",
-                   help="continue from the latest checkpoint in OUT/checkpoints")
+                   help="continue from the latest checkpoint in OUT/checkpoints (also with another "
+                   "number of replicas or workers)")
+    spec = StrategySpec()
+    p.add_argument("--strategy", choices=KINDS, default=spec.kind,
+                   help="tf.distribute strategy: default (one device), mirrored (several devices of "
+                   "this machine, in a child process) or multi-worker (several processes or machines; "
+                   "each reads TF_CONFIG unless --workers starts them) (default: %(default)s)")
+    p.add_argument("--replicas", type=int, default=spec.replicas, metavar="N",
+                   help="devices of a mirrored run: N GPUs, or without a GPU the CPU split into N "
+                   "logical devices (default: %(default)s)")
+    p.add_argument("--workers", type=int, default=None, metavar="N",
+                   help="with --strategy multi-worker: start N local worker processes on 127.0.0.1 "
+                   "ports picked here, their output lines prefixed [worker i]")
+    p.add_argument("--cluster-timeout", type=float, default=spec.cluster_timeout, metavar="SECONDS",
+                   help="seconds a multi-worker worker waits for its peers before it exits naming the "
+                   "missing one (default: %(default)g)")
+    p.add_argument("--deadline", type=float, default=3600.0, metavar="SECONDS",
+                   help="with --workers: seconds the whole run may take before every worker is killed "
+                   "(default: %(default)g)")
     p.set_defaults(func=run_cnn)
 
     p = subparsers.add_parser(
@@ -74,15 +95,20 @@ def _config_from_args(args: argparse.Namespace) -> CNNConfig:
                      seed=args.seed)
 
 
+def _strategy_from_args(args: argparse.Namespace) -> StrategySpec:
+    return StrategySpec(kind=args.strategy, replicas=args.replicas, workers=args.workers,
+                        cluster_timeout=args.cluster_timeout)
+
+
 def run_cnn(args: argparse.Namespace) -> int:
     """``tfv1-mnist cnn``: trains, then prints the test accuracy and what it wrote."""
-    from tfv1_mnist import determinism
     from tfv1_mnist.pipelines import cnn as cnn_pipeline
 
     cfg = _config_from_args(args)
+    strategy = _strategy_from_args(args)
     progress = not getattr(args, "quiet", False)
-    result = determinism.run_seeded(cfg.seed, cnn_pipeline.train_job, dataclasses.asdict(cfg), args.data,
-                                    str(args.out), bool(args.resume), progress)
+    result = cnn_pipeline.start(cfg, args.data, str(args.out), resume=bool(args.resume), progress=progress,
+                                strategy=strategy, deadline=args.deadline)
     print(f"test accuracy: {result['test_accuracy']:.4f}  (test loss {result['test_loss']:.4f})")
     print(f"wrote {result['out']}/metrics.json, history.png, checkpoints/, saved_model/, "
           "model.keras, tensorboard/")

@@ -103,7 +103,7 @@ class Registry:
 
 
 def default_registry() -> Registry:
-    """A new registry with the package's models: ``softmax`` (v1, v2) and ``cnn`` (v2, keras, v1)."""
+    """A new registry with the package's models: ``softmax`` (v1, v2) and ``cnn`` (v2, keras, v1, mirrored)."""
     from tfv1_mnist import cnn, softmax
 
     registry = Registry()

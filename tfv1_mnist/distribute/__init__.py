@@ -1,6 +1,6 @@
 """Training on several devices and several machines with ``tf.distribute``.
 
-Pattern: TensorFlow's distributed-training guides, as four small rooms that
+Pattern: TensorFlow's distributed-training guides, as five small rooms that
 the CNN's custom loop and the ``tfv1-mnist cnn`` job use; none of them knows a
 model.
 
@@ -12,7 +12,8 @@ model.
   ``connect``, which forms a multi-worker cluster in bounded time or names the
   missing task (``ClusterError``);
 * ``launcher``: ``launch`` starts N local workers on 127.0.0.1, prefixes their
-  output, and kills them all when one fails or the deadline passes.
+  output, and kills them all when one fails or the deadline passes;
+* ``worker``: the command line each launched worker runs.
 """
 
 from __future__ import annotations
