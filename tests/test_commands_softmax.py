@@ -36,6 +36,8 @@ def test_flags_map_onto_the_config():
     assert args.impl == "v2" and args.out == "runs/softmax" and args.data is None
     defaults = softmax_command.config_from_args(cli.build_parser().parse_args(["softmax"]))
     assert defaults == SoftmaxConfig()  # the seed's settings
+    fast = softmax_command.config_from_args(cli.build_parser().parse_args(["softmax", "--xla"]))
+    assert fast == SoftmaxConfig(xla=True)
 
 
 def test_validation_split():
@@ -58,7 +60,7 @@ def test_writes_every_output_and_ends_with_the_accuracy(impl, tiny_npz, tmp_path
     assert metrics["train_seconds"] > 0 and metrics["examples_per_second"] > 0
     assert metrics["config"] == {"steps": 30, "batch_size": 20, "learning_rate": 0.001,
                                  "loss": "naive", "reduction": "sum", "init": "normal",
-                                 "seed": 1, "stop_on_nan": False}
+                                 "seed": 1, "stop_on_nan": False, "xla": False}
     assert metrics["provenance"]["dataset"]["name"] == "tiny"
     assert metrics["provenance"]["seed"] == 1
     assert (out / "loss.png").read_bytes()[:4] == b"\x89PNG"

@@ -24,9 +24,11 @@ def test_model_spec():
     assert [c.loss for _, c in spec.configs(steps=5)] == ["naive", "stable"]
     assert spec.tolerance == 1e-5
     assert [between for between, _, _ in spec.notes] == ["softmax naive vs stable"]
-    assert [(i.model, i.name) for i in softmax.IMPLEMENTATIONS] == [("softmax", "v1"), ("softmax", "v2")]
+    assert [(i.model, i.name) for i in softmax.IMPLEMENTATIONS] == [
+        ("softmax", "v1"), ("softmax", "v2"), ("softmax", "v1_xla")]
     assert [i.train for i in softmax.IMPLEMENTATIONS] == [softmax.v1.train_on_schedule,
-                                                        softmax.v2.train_on_schedule]
+                                                        softmax.v2.train_on_schedule,
+                                                        softmax.v1.train_on_schedule_xla]
     assert spec.reference in {i.name for i in softmax.IMPLEMENTATIONS}
 
 
@@ -57,6 +59,10 @@ def test_every_implementation_follows_the_contract_and_v1_equals_v2(sample, vari
     for a, b in zip(v1.weights, v2.weights):
         np.testing.assert_array_equal(a, b)
     assert v1.test_accuracy == v2.test_accuracy
+    # The fast path: the same training up to float32 round-off, never bit for bit promised.
+    fast = results["v1_xla"]
+    np.testing.assert_allclose(fast.step_loss, v1.step_loss, rtol=1e-5)
+    assert fast.native.compile_seconds > 0 and v1.native.compile_seconds == 0
     # The contract runner is train() on the prepared data with the schedule's table.
     direct = softmax.v1.train(config, softmax.prepare(sample, seed=0), batches=schedule.table(), initial=initial)
     np.testing.assert_array_equal(direct.loss, v1.step_loss)

@@ -48,6 +48,9 @@ class SoftmaxConfig:
       seed: seeds the initial values and the batch order; None (the seed's
         behaviour) is unseeded.
       stop_on_nan: abort on the first non-finite loss instead of carrying on.
+      xla: the fast path: all steps in one XLA-compiled loop
+        (``softmax.fast``), whose float32 round-off differs from the seed's
+        graph; off (the default) keeps the seed's losses bit for bit.
     """
 
     steps: int = 1000
@@ -58,6 +61,7 @@ class SoftmaxConfig:
     init: str = "normal"
     seed: int | None = None
     stop_on_nan: bool = False
+    xla: bool = False
 
     LOSSES = ("naive", "stable")
     REDUCTIONS = ("sum", "mean")

@@ -33,6 +33,15 @@ Threads are fixed when TensorFlow starts, so compare thread settings across
 processes: ``TF_NUM_INTRAOP_THREADS=1 TF_NUM_INTEROP_THREADS=1 python
 scripts/bench.py cnn``.  Environment knobs in the record: ``threads``.
 
+Then the peers (``bench: cnn_peers`` records), each in a fresh process,
+interleaved round by round (``rounds.py``): ``cnn_v2``'s loop
+(``peers/cnn_project.py``) against the seed's ``model.fit``
+(``peers/cnn_keras_fit.py``, this interpreter), PyTorch eager and Flax with a
+jitted step (from ``BENCH_PEER_PYTHON``; skipped without it).
+``ratio_train_seconds`` is a contender's median epoch over ``cnn_v2``'s;
+``BENCH_PEER_ROUNDS`` sets the rounds (default 5), ``BENCH_CNN_INPROCESS=0``
+skips the in-process variants above.
+
     python scripts/bench.py cnn              # full size, 2 rounds
     python scripts/bench.py --quick cnn      # 3,000 examples, 1 round (smoke run)
     BENCH_CNN_VARIANTS=im2col,nchw,xla BENCH_CNN_ROUNDS=1 python scripts/bench.py cnn
@@ -287,16 +296,68 @@ def _make_contenders(data, init, variants) -> dict[str, Callable[[], float]]:
     return contenders
 
 
-def run(args) -> Iterator[dict]:
-    """Yields one record per contender (median epoch seconds, ratio to Keras, GFLOP/s)."""
-    import tensorflow as tf
+def peer_contenders():
+    """``cnn_v2``'s loop and its peers, each a fresh-process ``rounds.Contender``."""
+    from benchmarks import rounds
+
+    return [
+        rounds.local("cnn_v2", "cnn_project.py", project=True),
+        rounds.local("keras_fit", "cnn_keras_fit.py"),
+        rounds.peer("torch_eager", "cnn_torch.py"),
+        rounds.peer("flax_jit", "cnn_flax.py"),
+    ]
+
+
+def run_peers(x, y, quick: bool, data_name: str) -> Iterator[dict]:
+    """Yields one ``cnn_peers`` record per contender (fresh processes, interleaved)."""
+    import pathlib
+    import tempfile
+
+    import numpy as np
+    from benchmarks import rounds
 
     from tfv1_mnist.cnn import common
 
+    contenders = peer_contenders()
+    n_rounds = 1 if quick else int(os.environ.get("BENCH_PEER_ROUNDS", 5))
+    init = common.initial_weights(0)
+    with tempfile.TemporaryDirectory(prefix="bench-cnn-") as tmp:
+        workload = pathlib.Path(tmp) / "cnn.npz"
+        np.savez(workload, x_train=x, y_train=y, order=common.epoch_indices(len(x), 0, 0),
+                 batch_size=np.int64(BATCH_SIZE), learning_rate=np.float32(0.001),
+                 **{f"w{i}": w for i, w in enumerate(init)})
+        _log(f"peers: {len(x)} examples, {n_rounds} round(s), fresh processes")
+        runs = rounds.run_rounds(contenders, workload, n_rounds)
+    summaries = rounds.summarize(contenders, runs)
+    keras = next((s for s in summaries if s["contender"] == "keras_fit" and "skipped" not in s), None)
+    for summary in summaries:
+        seconds = summary.get("train_seconds")
+        extra = {}
+        if seconds:
+            extra["gflops"] = len(x) * common.TRAIN_FLOPS_PER_EXAMPLE / seconds / 1e9
+            if keras:
+                extra["ratio_to_keras_fit"] = seconds / keras["train_seconds"]
+        yield {"bench": "cnn_peers", "dataset": data_name, "examples": len(x),
+               "batch_size": BATCH_SIZE, "rounds": n_rounds, **summary, **extra,
+               "load_avg": os.getloadavg()[0]}
+
+
+def run(args) -> Iterator[dict]:
+    """Yields one record per contender (median epoch seconds, ratio to Keras, GFLOP/s)."""
     quick = bool(getattr(args, "quick", False))
     data = _load(args)
     n = 3000 if quick else len(data.x_train)
     data_x, data_y = data.x_train[:n], data.y_train[:n]
+    if os.environ.get("BENCH_CNN_INPROCESS", "1") != "0":
+        yield from _run_in_process(data, data_x, data_y, n, quick)
+    yield from run_peers(data_x, data_y, quick, data.name)
+
+
+def _run_in_process(data, data_x, data_y, n, quick) -> Iterator[dict]:
+    """The in-process ablations: ``cnn_v2``'s variants against ``fit``, interleaved."""
+    import tensorflow as tf
+
+    from tfv1_mnist.cnn import common
 
     class _Train:  # just the training arrays
         x_train, y_train = data_x, data_y

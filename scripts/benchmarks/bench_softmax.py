@@ -26,7 +26,16 @@ Timing, interleaved repeats, medians:
   for ``softmax_v1``, against ~20 ms for the seed's), so this ratio is lower.
 * ``cpu_ratio_total``: the same for process CPU time.
 
+Then the peers (``bench: softmax_peers`` records), each in a fresh process,
+interleaved round by round (``rounds.py``): the project's trainers against a
+hand-written NumPy loop (``peers/softmax_numpy.py``, from this interpreter,
+with ``OPENBLAS_CORETYPE``/``OPENBLAS_L2_SIZE`` removed from its process),
+PyTorch and JAX's ``lax.scan`` (from ``BENCH_PEER_PYTHON``; skipped without
+it).  ``ratio_train_seconds`` is a contender's median over
+``softmax_v1.train``'s; ``BENCH_PEER_ROUNDS`` sets the rounds (default 7).
+
     python scripts/bench.py softmax                     # embedded sample
+    BENCH_PEER_PYTHON=/work/peers-venv/bin/python python scripts/bench.py softmax
     python scripts/bench.py softmax --data /usr/share/datasets/fashion-mnist
 """
 
@@ -172,6 +181,53 @@ def run(args) -> Iterator[dict]:
             "test_accuracy": acc,
             "seed_loop_test_accuracy": base_acc,
         }
+    if os.environ.get("BENCH_SOFTMAX_PEERS", "1") != "0":
+        yield from run_peers(ds, batches, initial, config, data.name, quick)
+
+
+def _write_workload(path, ds, batches, initial, config) -> None:
+    """The peers' workload: the same arrays, batches and initial values as above."""
+    np.savez(path, x_train=np.asarray(ds.train.images, np.float32),
+             y_train=np.asarray(ds.train.labels, np.float32),
+             x_test=np.asarray(ds.test.images, np.float32),
+             y_test=np.asarray(ds.test.labels, np.float32),
+             batches=np.asarray(batches, np.int64), weights=initial[0], biases=initial[1],
+             learning_rate=np.float32(config.learning_rate))
+
+
+def peer_contenders():
+    """The project's trainers and their peers, each a fresh-process ``rounds.Contender``."""
+    from benchmarks import rounds
+
+    project = "softmax_project.py"
+    return [
+        rounds.local("softmax_v1.train", project, "tfv1_mnist.softmax.v1:train", project=True),
+        rounds.local("softmax_v2.train", project, "tfv1_mnist.softmax.v2:train"),
+        rounds.local("softmax_v1.train --xla", project, "tfv1_mnist.softmax.v1:train", "--xla"),
+        rounds.local("softmax_v2.train --xla", project, "tfv1_mnist.softmax.v2:train", "--xla"),
+        rounds.local("numpy_loop", "softmax_numpy.py", env_remove=rounds.OPENBLAS_OVERRIDES),
+        rounds.peer("torch_eager", "softmax_torch.py"),
+        rounds.peer("jax_scan", "softmax_jax.py"),
+    ]
+
+
+def run_peers(ds, batches, initial, config, data_name: str, quick: bool) -> Iterator[dict]:
+    """Yields one ``softmax_peers`` record per contender (fresh processes, interleaved)."""
+    import pathlib
+    import tempfile
+
+    from benchmarks import rounds
+
+    contenders = peer_contenders()
+    n_rounds = 1 if quick else int(os.environ.get("BENCH_PEER_ROUNDS", 7))
+    with tempfile.TemporaryDirectory(prefix="bench-softmax-") as tmp:
+        workload = pathlib.Path(tmp) / "softmax.npz"
+        _write_workload(workload, ds, batches, initial, config)
+        runs = rounds.run_rounds(contenders, workload, n_rounds)
+    for summary in rounds.summarize(contenders, runs):
+        yield {"bench": "softmax_peers", "data": data_name, "steps": config.steps,
+               "batch_size": config.batch_size, "rounds": n_rounds, **summary,
+               "load_avg": os.getloadavg()[0]}
 
 
 def _as_tuple(result):

@@ -53,6 +53,10 @@ def register(subparsers) -> None:
                    help="v1: placeholders and a tf.compat.v1.Session; v2: tf.Module, "
                    "GradientTape and tf.function (default: v1)")
     add_out_argument(p, "runs/softmax")
+    p.add_argument("--xla", action="store_true",
+                   help="the fast path: all steps in one XLA-compiled loop (with --impl v1 or v2); "
+                   "its losses differ from the seed's by float32 round-off (default: off, the "
+                   "seed's losses bit for bit)")
     p.add_argument("--stop-on-nan", action="store_true",
                    help="stop with exit status 1 at the first non-finite loss (default: carry "
                    "on, as the seed did)")
@@ -67,7 +71,7 @@ def config_from_args(args: argparse.Namespace) -> SoftmaxConfig:
     return SoftmaxConfig(
         steps=args.steps, batch_size=args.batch_size, learning_rate=args.learning_rate,
         loss=args.loss, reduction=args.reduction, init=args.init, seed=args.seed,
-        stop_on_nan=bool(args.stop_on_nan))
+        stop_on_nan=bool(args.stop_on_nan), xla=bool(getattr(args, "xla", False)))
 
 
 def validation_size_for(num_train: int) -> int:

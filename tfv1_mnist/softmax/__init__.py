@@ -9,6 +9,8 @@ its implementations start alike and how their gap is judged) and
 * ``v1``: placeholders, a ``Session``, ``GradientDescentOptimizer``, the seed's
   own program and the reference (``train``, ``train_feed``, the graph builders);
 * ``v2``: a ``tf.Module``, ``GradientTape`` and ``tf.function`` (``train``);
+* ``fast``: the fast path both twins take with ``config.xla``, all steps in one
+  XLA-compiled loop, registered as ``v1_xla`` (float32 round-off from the seed);
 * ``common``: what both share: ``prepare`` (uint8 MNIST to TF1's ``Datasets``
   with TF1's validation split), the initial values, the schedule,
   ``SoftmaxResult`` and the checks.
@@ -18,7 +20,7 @@ from __future__ import annotations
 
 from tfv1_mnist import contract
 from tfv1_mnist.config import SoftmaxConfig
-from tfv1_mnist.softmax import common, v1, v2
+from tfv1_mnist.softmax import common, fast, v1, v2
 from tfv1_mnist.softmax.common import (
     IMAGE_PIXELS,
     NUM_CLASSES,
@@ -32,6 +34,7 @@ from tfv1_mnist.softmax.common import (
 
 __all__ = [
     "common",
+    "fast",
     "v1",
     "v2",
     "NUM_CLASSES",
@@ -64,4 +67,4 @@ MODEL = contract.ModelSpec(
     ),),
 )
 
-IMPLEMENTATIONS = (v1.IMPLEMENTATION, v2.IMPLEMENTATION)
+IMPLEMENTATIONS = (v1.IMPLEMENTATION, v2.IMPLEMENTATION, v1.IMPLEMENTATION_XLA)

@@ -109,6 +109,8 @@ class SoftmaxResult:
       config: the ``SoftmaxConfig`` trained with.
       train_cpu_seconds: process CPU time of the training steps (all threads),
         which a busy machine disturbs less than ``train_seconds``.
+      compile_seconds: with ``config.xla``, the wall time of compiling the
+        step loop (``softmax.fast``), before the training steps; 0 otherwise.
     """
 
     loss: np.ndarray
@@ -119,6 +121,7 @@ class SoftmaxResult:
     train_seconds: float
     config: SoftmaxConfig
     train_cpu_seconds: float = float("nan")
+    compile_seconds: float = 0.0
 
     @property
     def examples_per_second(self) -> float:

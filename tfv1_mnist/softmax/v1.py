@@ -13,12 +13,14 @@ them, each in its own ``tf.Graph`` with a ``tf.compat.v1.Session`` it closes:
 * ``train`` gives the seed's per-step losses about 3x faster per step
   (``scripts/benchmarks/bench_softmax.py``): the training set lives in the graph
   (a variable loaded once), and one ``Session.run`` runs ``steps_per_run`` steps
-  in a TF1 ``while_loop``.  The run gathers its steps' batches by index into one
-  block; each iteration slices its batch, applies the update, and then, under
-  an explicit control dependency on the update, re-reads the loss on the same
-  batch, exactly what the seed's second ``Session.run`` measured.  The last
-  run also counts the test set's right answers after its steps, so the
-  evaluation needs no run (and no graph optimisation) of its own.
+  in a TF1 ``while_loop``.  Each iteration gathers its batch by index, applies
+  the update, and then, under an explicit control dependency on the update,
+  re-reads the loss on the same batch, exactly what the seed's second
+  ``Session.run`` measured.  The last run also counts the test set's right
+  answers after its steps, so the evaluation needs no run (and no graph
+  optimisation) of its own.  With ``config.xla`` the steps are instead one
+  call of ``softmax.fast``'s XLA-compiled loop inside the same graph: the
+  fast path, equal to the seed's losses up to float32 round-off.
 * ``train_on_schedule`` is ``train`` behind the one contract of every trainer
   (``tfv1_mnist.contract``), registered as ``IMPLEMENTATION``.
 * ``train_feed`` is the seed's loop as written: per step, ``Session.run`` of
@@ -33,6 +35,7 @@ v2 code share a process.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import pathlib
 import time
@@ -47,7 +50,7 @@ from tensorflow.python.ops import control_flow_ops as _tf1_control_flow
 from tfv1_mnist import contract, ops
 from tfv1_mnist.config import SoftmaxConfig
 from tfv1_mnist.errors import ConfigError
-from tfv1_mnist.softmax import common
+from tfv1_mnist.softmax import common, fast
 from tfv1_mnist.softmax.common import (
     IMAGE_PIXELS,
     NUM_CLASSES,
@@ -75,8 +78,10 @@ __all__ = [
     "default_batches",
     "train",
     "train_on_schedule",
+    "train_on_schedule_xla",
     "train_feed",
     "IMPLEMENTATION",
+    "IMPLEMENTATION_XLA",
 ]
 
 
@@ -270,9 +275,8 @@ def _tf1_while_loop(cond, body, loop_vars, name: str):
         return tuple(context.BuildLoop(cond, body, tuple(loop_vars), None, False))
 
 
-#: Examples ``train`` gathers per ``Session.run`` by default: each run copies
-#: its steps' batches into one block first (slicing a block is cheaper than a
-#: gather per step), and longer runs amortise the run.
+#: Examples ``train`` trains on per ``Session.run`` by default (250 steps of
+#: 100): longer runs amortise the run; each step gathers its own batch.
 ROWS_PER_RUN = 25_000
 
 
@@ -328,12 +332,6 @@ def _build_loop(config: SoftmaxConfig, images_var, labels_var, learning_rate):
     batch_size = config.batch_size
     batch_indices = tf.compat.v1.placeholder(tf.int64, [None, batch_size], name="batch_indices")
     num_steps = tf.shape(batch_indices, out_type=tf.int32)[0]
-    # One gather for the whole run; each step then takes a slice along the first
-    # axis, which shares the block's buffer instead of copying it.  (A gather
-    # per step costs more than the gather and slice together.)
-    rows = tf.reshape(batch_indices, [-1])
-    run_images = images_var.sparse_read(rows, name="run_images")
-    run_labels = labels_var.sparse_read(rows, name="run_labels")
     # The ops of TF1's tf.TensorArray(tf.float32, size=0, dynamic_size=True),
     # written directly: the loop carries its flow (see _tf1_while_loop).
     handle, flow = tf.raw_ops.TensorArrayV3(
@@ -345,9 +343,14 @@ def _build_loop(config: SoftmaxConfig, images_var, labels_var, learning_rate):
         # its loss read; this step's variable reads must wait for both, and
         # nothing else orders them across iterations.
         with tf.control_dependencies([flow]):
-            begin = tf.stack([i * batch_size, 0])
-            images = tf.slice(run_images, begin, [batch_size, IMAGE_PIXELS])
-            labels = tf.slice(run_labels, begin, [batch_size, NUM_CLASSES])
+            # Each step gathers its own batch (313 KB of images at 100 x 784),
+            # small enough to stay in cache for the step's three matmuls.  A
+            # whole run's batches gathered into one block up front (78 MB for
+            # 250 steps) and sliced per step measured slower
+            # (docs/benchmarks.md): the block goes out to memory and back.
+            index = batch_indices[i]
+            images = images_var.sparse_read(index, name="batch_images")
+            labels = labels_var.sparse_read(index, name="batch_labels")
             train_op = training(loss(inference(images), labels, config), learning_rate)
         with tf.control_dependencies([train_op]):
             # The seed's second Session.run: the same batch, after the update.
@@ -371,6 +374,35 @@ def _build_loop(config: SoftmaxConfig, images_var, labels_var, learning_rate):
             handle=handle, indices=tf.range(0, written), flow_in=flow, dtype=tf.float32,
             element_shape=[])
     return batch_indices, losses
+
+
+def _build_xla_loop(config: SoftmaxConfig, images_var, labels_var, weights, biases):
+    """Builds the fast path: one call of ``fast.make_steps(config)`` and the update of W and b.
+
+    Args:
+      config: the ``SoftmaxConfig``.
+      images_var: float32 variable [N, 784], the training images.
+      labels_var: float32 variable [N, 10], their one-hot labels.
+      weights: the model's W variable, float32 [784, 10]; biases: b, float32 [10].
+
+    Returns:
+      batch_indices: int64 placeholder [K, batch_size], one row per step.
+      num_steps: int32 scalar placeholder, K unless fed (0 compiles the loop for
+        K without training).
+      losses: float32 [K'], each step's loss after its update; W and b are
+        assigned their new values before it is read.
+    """
+    batch_indices = tf.compat.v1.placeholder(tf.int64, [None, config.batch_size],
+                                             name="batch_indices")
+    num_steps = tf.compat.v1.placeholder_with_default(
+        tf.shape(batch_indices, out_type=tf.int32)[0], [], name="num_steps")
+    losses, done, new_weights, new_biases = fast.make_steps(config)(
+        batch_indices, num_steps, weights.read_value(), biases.read_value(),
+        images_var.read_value(), labels_var.read_value())
+    update = tf.group(weights.assign(new_weights), biases.assign(new_biases))
+    with tf.control_dependencies([update]):
+        losses = tf.identity(losses[:done], name="step_losses")
+    return batch_indices, num_steps, losses
 
 
 # ----------------------------------------------------------------------- runners
@@ -436,7 +468,8 @@ def train(
     if step_callback is not None:
         steps_per_run = 1
     elif steps_per_run is None:
-        steps_per_run = max(1, ROWS_PER_RUN // config.batch_size)
+        # The fast path compiles once per table shape: all steps in one run.
+        steps_per_run = config.steps if config.xla else max(1, ROWS_PER_RUN // config.batch_size)
     if steps_per_run < 1:
         raise ConfigError(f"steps_per_run must be >= 1, got {steps_per_run}")
 
@@ -451,7 +484,11 @@ def train(
         data_labels = tf.compat.v1.Variable(
             labels_pl, trainable=False, collections=[], name="train_labels")
         learning_rate = tf.constant(config.learning_rate, tf.float32, name="learning_rate")
-        batch_indices, step_losses = _build_loop(config, data_images, data_labels, learning_rate)
+        if config.xla:
+            batch_indices, num_steps, step_losses = _build_xla_loop(
+                config, data_images, data_labels, weights, biases)
+        else:
+            batch_indices, step_losses = _build_loop(config, data_images, data_labels, learning_rate)
         with tf.control_dependencies([step_losses]):
             # After the run's last step: the test set's count of right answers,
             # and the values of W and b.
@@ -468,8 +505,13 @@ def train(
             fetches = [step_losses, correct, weights_after, biases_after]
             no_test = {images_pl: test_set.images[:0], labels_pl: test_set.labels[:0]}
             # A run of zero steps: the session optimises the step graph and builds
-            # its executor here, so that train_seconds measures the runs alone.
-            sess.run(fetches, {batch_indices: batches[:0], **no_test})
+            # its executor here (and XLA compiles the fast path's loop for the
+            # runs' table shape), so that train_seconds measures the runs alone.
+            warm_up = ({batch_indices: batches[:steps_per_run], num_steps: 0} if config.xla
+                       else {batch_indices: batches[:0]})
+            start = time.perf_counter()
+            sess.run(fetches, {**warm_up, **no_test})
+            compile_seconds = time.perf_counter() - start if config.xla else 0.0
             losses = np.full(config.steps, np.nan, dtype=np.float32)
             watch = common.NanWatch(config)
             bar = common.progbar(config.steps, progress)
@@ -500,7 +542,7 @@ def train(
     return SoftmaxResult(
         loss=losses, weights=final_w, biases=final_b, test_accuracy=test_accuracy,
         nan_steps=watch.count, train_seconds=train_seconds, config=config,
-        train_cpu_seconds=train_cpu_seconds)
+        train_cpu_seconds=train_cpu_seconds, compile_seconds=compile_seconds)
 
 
 def train_on_schedule(config: SoftmaxConfig, data, schedule: contract.Schedule,
@@ -511,6 +553,13 @@ def train_on_schedule(config: SoftmaxConfig, data, schedule: contract.Schedule,
     the schedule's steps and batch size (``common.train_on_schedule``).
     """
     return common.train_on_schedule(train, config, data, schedule, initial)
+
+
+def train_on_schedule_xla(config: SoftmaxConfig, data, schedule: contract.Schedule,
+                          initial) -> contract.TrainResult:
+    """``train_on_schedule`` on the fast path (``config.xla`` set): ``IMPLEMENTATION_XLA``."""
+    return common.train_on_schedule(train, dataclasses.replace(config, xla=True), data, schedule,
+                                    initial)
 
 
 def train_feed(
@@ -588,3 +637,11 @@ IMPLEMENTATION = contract.Implementation(
             "the steps of a run in one TF1 while_loop",
     note="the seed's own program, the reference: the loss of each step is re-read after its update "
          "(the seed's second Session.run)")
+
+IMPLEMENTATION_XLA = contract.Implementation(
+    model="softmax", name="v1_xla", train=train_on_schedule_xla,
+    summary="the fast path: v1's graph and Session, the steps in one XLA-compiled "
+            "functional While (softmax.fast)",
+    note="XLA fuses the elementwise ops and chooses its own reduction order, so the step losses "
+         "differ from the seed's graph by float32 round-off, which the raw sum-loss amplifies "
+         "over the steps")

@@ -13,7 +13,8 @@ is a ``tf.Module`` that creates its variables once; ``train_step`` is one
 update of the model on one batch, returning that batch's loss after the update
 (the seed's meaning); ``train`` runs ``steps_per_run`` of them in one
 ``tf.function`` call (a ``tf.range`` loop over batch indices into the resident
-training set), ``train_on_schedule`` is ``train`` behind the one contract of
+training set), or with ``config.xla`` in one call of ``softmax.fast``'s
+XLA-compiled loop (the same program as ``v1``'s fast path), ``train_on_schedule`` is ``train`` behind the one contract of
 every trainer (``tfv1_mnist.contract``), and ``evaluate`` measures a data set.
 """
 
@@ -30,7 +31,7 @@ import tensorflow as tf
 from tfv1_mnist import contract, ops
 from tfv1_mnist.config import SoftmaxConfig
 from tfv1_mnist.errors import ConfigError
-from tfv1_mnist.softmax import common
+from tfv1_mnist.softmax import common, fast
 from tfv1_mnist.softmax.common import NonFiniteLossError, SoftmaxResult
 
 __all__ = [
@@ -138,6 +139,29 @@ def _make_runner(model: SoftmaxRegression, images: tf.Tensor, labels: tf.Tensor,
     return run_steps
 
 
+def _make_xla_runner(model: SoftmaxRegression, images: tf.Tensor, labels: tf.Tensor,
+                     config: SoftmaxConfig) -> Callable:
+    """The fast path's runner: ``fast.make_steps(config)`` on the model's variables.
+
+    The returned ``run_steps(batch_indices, num_steps=None)`` trains on the
+    first ``num_steps`` rows (all by default; 0 only compiles the loop for the
+    table's shape), assigns the new W and b, and returns float32 [K'] losses.
+    """
+    steps = fast.make_steps(config)
+
+    def run_steps(batch_indices, num_steps=None):
+        if num_steps is None:
+            num_steps = batch_indices.shape[0]
+        losses, done, weights, biases = steps(
+            batch_indices, tf.constant(num_steps, tf.int32), model.weights.read_value(),
+            model.biases.read_value(), images, labels)
+        model.weights.assign(weights)
+        model.biases.assign(biases)
+        return losses[:int(done)]
+
+    return run_steps
+
+
 def train(
     config: SoftmaxConfig,
     data,
@@ -146,7 +170,7 @@ def train(
     initial=None,
     workdir: str | os.PathLike | None = None,
     progress: bool = False,
-    steps_per_run: int = 100,
+    steps_per_run: int | None = None,
     step_callback: Callable[[int, float, np.ndarray, np.ndarray], None] | None = None,
 ) -> SoftmaxResult:
     """Trains the seed's softmax regression in TF2, ``steps_per_run`` steps per call.
@@ -167,7 +191,8 @@ def train(
         ``CheckpointManager``) to ``workdir/checkpoint/`` and the loss scalar to
         ``workdir/tensorboard/``.
       progress: show a ``keras.utils.Progbar``.
-      steps_per_run: steps per ``tf.function`` call.
+      steps_per_run: steps per ``tf.function`` call; None: 100, or all of
+        them with ``config.xla`` (its loop compiles once per table shape).
       step_callback: if given, called after every step as
         ``step_callback(step, loss, weights, biases)``; runs one step per call.
 
@@ -184,16 +209,25 @@ def train(
     initial = common.initial_values(config) if initial is None else common.check_initial(initial)
     if step_callback is not None:
         steps_per_run = 1
+    elif steps_per_run is None:
+        steps_per_run = config.steps if config.xla else 100
     if steps_per_run < 1:
         raise ConfigError(f"steps_per_run must be >= 1, got {steps_per_run}")
 
     model = SoftmaxRegression(initial)
     images = tf.constant(np.asarray(train_set.images, dtype=np.float32))
     labels = tf.constant(np.asarray(train_set.labels, dtype=np.float32))
-    run_steps = _make_runner(model, images, labels, config)
-    # Trace and optimise the step function on zero steps, so that train_seconds
-    # measures the steps alone (as v1.train does).
-    run_steps(tf.zeros([0, config.batch_size], tf.int64))
+    # Trace and optimise the step function on zero steps (with config.xla: compile
+    # it for the runs' table shape), so that train_seconds measures the steps
+    # alone (as v1.train does).
+    start = time.perf_counter()
+    if config.xla:
+        run_steps = _make_xla_runner(model, images, labels, config)
+        run_steps(tf.constant(batches[:steps_per_run]), num_steps=0)
+    else:
+        run_steps = _make_runner(model, images, labels, config)
+        run_steps(tf.zeros([0, config.batch_size], tf.int64))
+    compile_seconds = time.perf_counter() - start if config.xla else 0.0
     losses = np.full(config.steps, np.nan, dtype=np.float32)
     watch = common.NanWatch(config)
     bar = common.progbar(config.steps, progress)
@@ -220,7 +254,7 @@ def train(
     return SoftmaxResult(
         loss=losses, weights=model.weights.numpy(), biases=model.biases.numpy(),
         test_accuracy=test_accuracy, nan_steps=watch.count, train_seconds=train_seconds,
-        config=config, train_cpu_seconds=train_cpu_seconds)
+        config=config, train_cpu_seconds=train_cpu_seconds, compile_seconds=compile_seconds)
 
 
 def train_on_schedule(config: SoftmaxConfig, data, schedule: contract.Schedule,
