@@ -13,6 +13,7 @@ import tensorflow as tf
 
 from tfv1_mnist import ops, testing
 from tfv1_mnist.softmax import v1 as softmax_v1
+from tfv1_mnist.softmax import graph as softmax_graph
 from tfv1_mnist.config import SoftmaxConfig
 from tfv1_mnist.errors import ConfigError, Tfv1MnistError
 
@@ -306,12 +307,12 @@ _TF2_LOOP_OPS = {"While", "StatelessWhile"}
 
 def test_tf1_while_loop_builds_tf1_frames_with_control_flow_v2_on():
     # TensorFlow's private WhileContext/BuildLoop: if this fails, TensorFlow changed them,
-    # and softmax.v1._tf1_while_loop must follow (it must not flip the process-wide switch).
+    # and softmax.graph.tf1_while_loop must follow (it must not flip the process-wide switch).
     assert tf.compat.v1.control_flow_v2_enabled()
     with tf.Graph().as_default() as graph:
         limit = tf.compat.v1.placeholder(tf.int32, [])
         step = tf.constant(3)
-        i, total = softmax_v1._tf1_while_loop(
+        i, total = softmax_graph.tf1_while_loop(
             lambda i, total: i < limit, lambda i, total: (i + 1, total + step),
             (tf.constant(0), tf.constant(0)), name="count")
         types = {op.type for op in graph.get_operations()}
@@ -321,7 +322,7 @@ def test_tf1_while_loop_builds_tf1_frames_with_control_flow_v2_on():
             assert sess.run([i, total], {limit: 5}) == [5, 15]
     assert tf.compat.v1.control_flow_v2_enabled()
     with pytest.raises(RuntimeError, match="TF1 graph"):
-        softmax_v1._tf1_while_loop(lambda i: i < 2, lambda i: i + 1, (tf.constant(0),), name="eager")
+        softmax_graph.tf1_while_loop(lambda i: i < 2, lambda i: i + 1, (tf.constant(0),), name="eager")
 
 
 @pytest.mark.parametrize("stop_on_nan,loop_vars", [(False, 2), (True, 3)])
@@ -330,7 +331,7 @@ def test_the_step_loop_is_one_tf1_frame(stop_on_nan, loop_vars):
     with tf.Graph().as_default() as graph:
         images = tf.Variable(tf.zeros([20, 784]))
         labels = tf.Variable(tf.zeros([20, 10]))
-        softmax_v1._build_loop(config, images, labels, tf.constant(0.01))
+        softmax_graph.build_loop(config, images, labels, tf.constant(0.01))
         types = collections.Counter(op.type for op in graph.get_operations())
     assert not set(types) & _TF2_LOOP_OPS
     # One Merge/Switch/NextIteration/Exit per loop variable: the step, the losses' flow
