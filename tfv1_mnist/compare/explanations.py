@@ -83,8 +83,9 @@ def explain(result: Mapping[str, Any]) -> list[dict]:
             where = f"{model} {label}" if several else model
             for name in e["verdict"]:
                 detail = _pair_detail(name, ref, e)
-                if notes.get(name):
-                    detail += f". {notes[name]}"
+                note = notes.get(name, "").strip()
+                if note:
+                    detail += f". {note[0].upper()}{note[1:]}"
                 out.append({"between": f"{where}: {name} vs {ref}", "source": source_of(e["verdict"][name]),
                             "detail": detail})
         for between, source, detail in settings.get("model_notes", []):
