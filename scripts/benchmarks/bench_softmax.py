@@ -29,8 +29,9 @@ Timing, interleaved repeats, medians:
 Then the peers (``bench: softmax_peers`` records), each in a fresh process,
 interleaved round by round (``rounds.py``): the project's trainers against a
 hand-written NumPy loop (``peers/softmax_numpy.py``, from this interpreter,
-with ``OPENBLAS_CORETYPE``/``OPENBLAS_L2_SIZE`` removed from its process),
-PyTorch and JAX's ``lax.scan`` (from ``BENCH_PEER_PYTHON``; skipped without
+with ``OPENBLAS_CORETYPE``/``OPENBLAS_L2_SIZE`` removed from its process; once
+on the float32 images and once, ``--bytes``, keeping them as bytes as the
+project's trainers do), PyTorch and JAX's ``lax.scan`` (from ``BENCH_PEER_PYTHON``; skipped without
 it).  ``ratio_train_seconds`` is a contender's median over
 ``softmax_v1.train``'s; ``BENCH_PEER_ROUNDS`` sets the rounds (default 7).
 
@@ -206,6 +207,8 @@ def peer_contenders():
         rounds.local("softmax_v1.train --xla", project, "tfv1_mnist.softmax.v1:train", "--xla"),
         rounds.local("softmax_v2.train --xla", project, "tfv1_mnist.softmax.v2:train", "--xla"),
         rounds.local("numpy_loop", "softmax_numpy.py", env_remove=rounds.OPENBLAS_OVERRIDES),
+        rounds.local("numpy_loop --bytes", "softmax_numpy.py", "--bytes",
+                     env_remove=rounds.OPENBLAS_OVERRIDES),
         rounds.peer("torch_eager", "softmax_torch.py"),
         rounds.peer("jax_scan", "softmax_jax.py"),
     ]

@@ -19,7 +19,7 @@ from tfv1_mnist import datasets
 from tfv1_mnist.batching import EpochCursor
 
 __all__ = ["DataSet", "dense_to_one_hot", "extract_images", "extract_labels", "image_dtype", "convert_images",
-           "tf1_numpy_seed", "private_rng"]
+           "tf1_numpy_seed", "private_rng", "UNIT_SCALE"]
 
 _log = logging.getLogger("tfv1_mnist.input_data")
 
@@ -27,7 +27,7 @@ _log = logging.getLogger("tfv1_mnist.input_data")
 _MAXINT32 = 2**31 - 1
 
 # 1/255 rounded to float32: what ``float32_array * (1.0 / 255.0)`` multiplied by.
-_SCALE = np.float32(1.0 / 255.0)
+UNIT_SCALE = np.float32(1.0 / 255.0)
 
 
 # --------------------------------------------------------------------------
@@ -161,7 +161,7 @@ def _to_unit_float32(images: np.ndarray) -> np.ndarray:
 def _scale_into(out: np.ndarray, values: np.ndarray) -> None:
     """``out[...] = values.astype(float32) * float32(1/255)`` (float32 ``out``, uint8 ``values``, same shape)."""
     np.copyto(out, values, casting="unsafe")
-    np.multiply(out, _SCALE, out=out)
+    np.multiply(out, UNIT_SCALE, out=out)
 
 
 def dense_to_one_hot(labels_dense: np.ndarray, num_classes: int) -> np.ndarray:

@@ -27,6 +27,7 @@ import tensorflow as tf
 
 from tfv1_mnist import ops
 from tfv1_mnist.config import SoftmaxConfig
+from tfv1_mnist.softmax import resident
 
 __all__ = ["make_steps"]
 
@@ -46,7 +47,8 @@ def make_steps(config: SoftmaxConfig):
       * num_steps: int32 scalar, how many of the K rows to train on (0 compiles
         the loop for K without training);
       * weights: float32 [784, 10]; biases: float32 [10], the start;
-      * images: float32 [N, 784]; labels: float32 [N, 10], one-hot.
+      * images: uint8 or float32 [N, 784] (``resident.pack``); labels:
+        float32 [N, 10], one-hot.
 
       It returns ``(losses, done, weights, biases)``: float32 [K], the loss of
       each step's batch after its update, valid in its first ``done`` entries
@@ -74,7 +76,8 @@ def make_steps(config: SoftmaxConfig):
 
         def body(i, weights_t, biases, last, losses):
             index = batch_indices[i]
-            batch_images, batch_labels = tf.gather(images, index), tf.gather(labels, index)
+            batch_images = resident.unpack(tf.gather(images, index))
+            batch_labels = tf.gather(labels, index)
             with tf.GradientTape() as tape:
                 tape.watch([weights_t, biases])
                 loss = batch_loss(batch_images, batch_labels, weights_t, biases, kind)

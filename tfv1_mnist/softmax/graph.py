@@ -20,7 +20,7 @@ from tensorflow.python.ops import control_flow_ops as _tf1_control_flow
 
 from tfv1_mnist import ops
 from tfv1_mnist.config import SoftmaxConfig
-from tfv1_mnist.softmax import common, fast
+from tfv1_mnist.softmax import common, fast, resident
 from tfv1_mnist.softmax.common import IMAGE_PIXELS, NUM_CLASSES, SCOPE
 
 __all__ = [
@@ -260,7 +260,8 @@ def build_loop(config: SoftmaxConfig, images_var, labels_var, learning_rate):
 
     Args:
       config: the ``SoftmaxConfig``.
-      images_var: float32 variable [N, 784], the training images.
+      images_var: uint8 or float32 variable [N, 784], the training images
+        (``resident.pack``).
       labels_var: float32 variable [N, 10], their one-hot labels.
       learning_rate: float32 scalar tensor, built outside the loop so that it
         enters the loop once instead of being made again every step.
@@ -291,7 +292,7 @@ def build_loop(config: SoftmaxConfig, images_var, labels_var, learning_rate):
             # 250 steps) and sliced per step measured slower
             # (docs/benchmarks.md): the block goes out to memory and back.
             index = batch_indices[i]
-            images = images_var.sparse_read(index, name="batch_images")
+            images = resident.unpack(images_var.sparse_read(index, name="batch_images"))
             labels = labels_var.sparse_read(index, name="batch_labels")
             train_op = training(loss(inference(images), labels, config), learning_rate)
         with tf.control_dependencies([train_op]):
@@ -323,7 +324,8 @@ def build_xla_loop(config: SoftmaxConfig, images_var, labels_var, weights, biase
 
     Args:
       config: the ``SoftmaxConfig``.
-      images_var: float32 variable [N, 784], the training images.
+      images_var: uint8 or float32 variable [N, 784], the training images
+        (``resident.pack``).
       labels_var: float32 variable [N, 10], their one-hot labels.
       weights: the model's W variable, float32 [784, 10]; biases: b, float32 [10].
 

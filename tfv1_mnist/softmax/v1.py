@@ -50,7 +50,7 @@ import tensorflow as tf
 from tfv1_mnist import contract
 from tfv1_mnist.config import SoftmaxConfig
 from tfv1_mnist.errors import ConfigError
-from tfv1_mnist.softmax import common
+from tfv1_mnist.softmax import common, resident
 from tfv1_mnist.softmax.graph import (
     ROWS_PER_RUN,
     build_loop,
@@ -183,15 +183,19 @@ def train(
         steps_per_run = config.steps if config.xla else max(1, ROWS_PER_RUN // config.batch_size)
     if steps_per_run < 1:
         raise ConfigError(f"steps_per_run must be >= 1, got {steps_per_run}")
+    train_images = resident.pack(train_set.images)
 
     with common.seeded_graph(config).as_default() as graph:
-        # The placeholders carry the training set in the upload run and the test
-        # set in the training runs.
+        # The placeholders carry the test set in the training runs, and the
+        # labels of the training set in the upload run.
         images_pl, labels_pl = placeholder_inputs()
         weights, biases = get_variables(config.init, initial)
-        # The training set, resident in the graph: uploaded once, gathered by index.
+        # The training set, resident in the graph: uploaded once, gathered by
+        # index; its images as bytes when they are input_data's (resident.pack).
+        upload_images = tf.compat.v1.placeholder(
+            train_images.dtype, [None, IMAGE_PIXELS], name="upload_images")
         data_images = tf.compat.v1.Variable(
-            images_pl, trainable=False, collections=[], name="train_images")
+            upload_images, trainable=False, collections=[], name="train_images")
         data_labels = tf.compat.v1.Variable(
             labels_pl, trainable=False, collections=[], name="train_labels")
         learning_rate = tf.constant(config.learning_rate, tf.float32, name="learning_rate")
@@ -212,7 +216,7 @@ def train(
         graph.finalize()
 
         with tf.compat.v1.Session(graph=graph, config=session_config()) as sess:
-            sess.run(upload, {images_pl: train_set.images, labels_pl: train_set.labels})
+            sess.run(upload, {upload_images: train_images, labels_pl: train_set.labels})
             fetches = [step_losses, correct, weights_after, biases_after]
             no_test = {images_pl: test_set.images[:0], labels_pl: test_set.labels[:0]}
             # A run of zero steps: the session optimises the step graph and builds

@@ -31,7 +31,7 @@ import tensorflow as tf
 from tfv1_mnist import contract, ops
 from tfv1_mnist.config import SoftmaxConfig
 from tfv1_mnist.errors import ConfigError
-from tfv1_mnist.softmax import common, fast
+from tfv1_mnist.softmax import common, fast, resident
 from tfv1_mnist.softmax.common import NonFiniteLossError, SoftmaxResult
 
 __all__ = [
@@ -132,7 +132,8 @@ def _make_runner(model: SoftmaxRegression, images: tf.Tensor, labels: tf.Tensor,
                 if not tf.math.is_finite(last):
                     break
             index = batch_indices[i]
-            last = train_step(model, tf.gather(images, index), tf.gather(labels, index), config)
+            last = train_step(model, resident.unpack(tf.gather(images, index)),
+                              tf.gather(labels, index), config)
             losses = losses.write(i, last)
         return losses.stack()
 
@@ -215,7 +216,8 @@ def train(
         raise ConfigError(f"steps_per_run must be >= 1, got {steps_per_run}")
 
     model = SoftmaxRegression(initial)
-    images = tf.constant(np.asarray(train_set.images, dtype=np.float32))
+    # The training images as bytes when they are input_data's (resident.pack).
+    images = tf.constant(resident.pack(train_set.images))
     labels = tf.constant(np.asarray(train_set.labels, dtype=np.float32))
     # Trace and optimise the step function on zero steps (with config.xla: compile
     # it for the runs' table shape), so that train_seconds measures the steps

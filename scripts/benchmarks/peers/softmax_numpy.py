@@ -8,13 +8,20 @@ rule of the seed's exact graph, op by op as TensorFlow differentiates it:
 after the update, as the seed's second ``Session.run`` measured it; Grappler
 turns that run's ``log(softmax(z))`` into ``LogSoftmax``, and so does this loop.
 
+With ``--bytes`` the loop keeps the training images as uint8 (they are
+``input_data``'s ``float32(k) * float32(1/255)``, checked) and converts each
+batch as it is drawn, the same floats from a quarter of the memory: what
+``softmax.resident`` does for the project's trainers, done here too so that
+the comparison is like for like.
+
 Run from the project's interpreter (NumPy is its dependency) by
 ``scripts/benchmarks/bench_softmax.py``, with ``OPENBLAS_CORETYPE`` and
 ``OPENBLAS_L2_SIZE`` removed from this process's environment only.
 
-    python softmax_numpy.py WORKLOAD.npz [LOSSES.npy]
+    python softmax_numpy.py [--bytes] WORKLOAD.npz [LOSSES.npy]
 """
 
+import sys
 import time
 
 import numpy as np
@@ -32,13 +39,29 @@ def log_softmax(z):
     return s - np.log(np.exp(s).sum(axis=1, keepdims=True))
 
 
+SCALE = np.float32(1.0 / 255.0)
+
+
+def as_bytes(x):
+    """uint8 images whose ``float32(k) * float32(1/255)`` are ``x``, bit for bit."""
+    packed = np.rint(x * np.float32(255.0)).astype(np.uint8)
+    if not np.array_equal((packed * SCALE).view(np.uint32), x.view(np.uint32)):
+        sys.exit("softmax_numpy.py --bytes: the workload's images are not bytes / 255")
+    return packed
+
+
 def train(x, y, batches, W, b, lr):
-    """1000 steps of the seed; returns float32 [steps] losses after each update."""
+    """1000 steps of the seed; returns float32 [steps] losses after each update.
+
+    ``x`` is float32 [N, 784], or uint8 [N, 784] converted per batch.
+    """
     losses = np.empty(batches.shape[0], np.float32)
     lr = np.float32(lr)
     with np.errstate(all="ignore"):  # NaN is a result here, as in TensorFlow
         for i, index in enumerate(batches):
             xb, yb = x[index], y[index]
+            if xb.dtype == np.uint8:
+                xb = xb * SCALE
             p = softmax(xb @ W + b)
             # d loss / d log(p) = -y_; d log(p) / d p = 1 / p (TensorFlow's Reciprocal).
             g_p = -yb * np.reciprocal(p)
@@ -51,9 +74,14 @@ def train(x, y, batches, W, b, lr):
 
 
 def main():
+    keep_bytes = "--bytes" in sys.argv
+    if keep_bytes:
+        sys.argv.remove("--bytes")
     path, losses_path = workload.argv()
     w = workload.load(path)
     x, y, batches = w["x_train"], w["y_train"], w["batches"]
+    if keep_bytes:
+        x = as_bytes(x)
     W, b = w["weights"].copy(), w["biases"].copy()
     start, start_cpu = time.perf_counter(), time.process_time()
     losses = train(x, y, batches, W, b, float(w["learning_rate"]))
