@@ -140,13 +140,20 @@ class CNN(tf.Module):
         k1, b1, k2, b2, w3, b3, w4, b4 = self.ordered_variables
         x = common.as_nhwc(common.scale_images(images, self.normalize))
         # bias_add + relu right after conv2d lets grappler fuse them into one oneDNN op.
-        x = tf.nn.relu(tf.nn.bias_add(tf.nn.conv2d(x, k1, 1, "VALID"), b1))   # [N,26,26,28]
-        x = tf.nn.max_pool2d(x, 2, 2, "VALID")                                # [N,13,13,28]
-        x = tf.nn.relu(tf.nn.bias_add(tf.nn.conv2d(x, k2, 1, "VALID"), b2))   # [N,10,10,10]
-        x = tf.nn.max_pool2d(x, 2, 2, "VALID")                                # [N,5,5,10]
+        # The name scopes name each op's layer (and its gradients') in profiles.
+        with tf.name_scope("conv1"):
+            x = tf.nn.relu(tf.nn.bias_add(tf.nn.conv2d(x, k1, 1, "VALID"), b1))   # [N,26,26,28]
+        with tf.name_scope("pool1"):
+            x = tf.nn.max_pool2d(x, 2, 2, "VALID")                                # [N,13,13,28]
+        with tf.name_scope("conv2"):
+            x = tf.nn.relu(tf.nn.bias_add(tf.nn.conv2d(x, k2, 1, "VALID"), b2))   # [N,10,10,10]
+        with tf.name_scope("pool2"):
+            x = tf.nn.max_pool2d(x, 2, 2, "VALID")                                # [N,5,5,10]
         x = tf.reshape(x, [-1, 250])
-        x = tf.nn.relu(tf.nn.bias_add(tf.matmul(x, w3), b3))                  # [N,20]
-        return tf.nn.bias_add(tf.matmul(x, w4), b4)                           # [N,10]
+        with tf.name_scope("dense1"):
+            x = tf.nn.relu(tf.nn.bias_add(tf.matmul(x, w3), b3))                  # [N,20]
+        with tf.name_scope("dense2"):
+            return tf.nn.bias_add(tf.matmul(x, w4), b4)                           # [N,10]
 
 
 def count_params(model: CNN) -> int:
