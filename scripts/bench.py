@@ -11,6 +11,7 @@ progress goes to stderr.
     python scripts/bench.py softmax cnn      # some areas
     python scripts/bench.py --quick loader   # small sizes, for a smoke run
     python scripts/bench.py legacy           # run-legacy's start-up against a bare TensorFlow import
+    python scripts/bench.py profile          # the two trainers' steps, op by op
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ HERE = pathlib.Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE))
 
-AREAS = ("loader", "softmax", "cnn", "legacy", "distribute")
+AREAS = ("loader", "softmax", "cnn", "legacy", "distribute", "profile")
 
 
 def main(argv=None) -> int:
