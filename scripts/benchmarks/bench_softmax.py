@@ -3,8 +3,10 @@
 The seed trained 1000 steps of ``next_batch(100)`` with two ``Session.run``
 calls per step (the train op, then the loss), feeding numpy arrays.
 ``seed_loop`` below is that program, verbatim except that W and b start from
-given values.  All three competitors start from the same initial values and
-see the same batches: the seed's loop draws them with ``next_batch`` from a
+given values.  A fourth, ``softmax_v1.train, images as float32``, is the
+ablation of ``softmax.resident``: the trainer with its training images kept
+as floats instead of bytes.  All competitors start from the same initial
+values and see the same batches: the seed's loop draws them with ``next_batch`` from a
 ``from_mnist(..., seed=S)`` data set, and the library's trainers get the
 equivalent index table (``default_batches``), so the recorded per-step losses
 must agree (``max_rel_loss_diff``).
@@ -132,6 +134,9 @@ def run(args) -> Iterator[dict]:
         "seed_loop": lambda d: seed_loop(d, config.steps, config.batch_size, initial),
         "softmax_v1.train": lambda d: _as_tuple(softmax_v1.train(config, d, batches=batches, initial=initial)),
         "softmax_v2.train": lambda d: _as_tuple(softmax_v2.train(config, d, batches=batches, initial=initial)),
+        # The ablation of softmax.resident: the training images kept as float32.
+        "softmax_v1.train, images as float32": lambda d: _as_tuple(
+            _floats_resident(softmax_v1.train, config, d, batches=batches, initial=initial)),
     }
     times: dict[str, list[float]] = {name: [] for name in competitors}
     loop_times: dict[str, list[float]] = {name: [] for name in competitors}
@@ -231,6 +236,16 @@ def run_peers(ds, batches, initial, config, data_name: str, quick: bool) -> Iter
         yield {"bench": "softmax_peers", "data": data_name, "steps": config.steps,
                "batch_size": config.batch_size, "rounds": n_rounds, **summary,
                "load_avg": os.getloadavg()[0]}
+
+
+def _floats_resident(train, *args, **kwargs):
+    """``train`` with the training images kept as float32 (``softmax.resident.pack`` bypassed)."""
+    from unittest import mock
+
+    from tfv1_mnist.softmax import resident
+
+    with mock.patch.object(resident, "pack", lambda images: np.asarray(images, np.float32)):
+        return train(*args, **kwargs)
 
 
 def _as_tuple(result):
