@@ -11,6 +11,9 @@ its implementations start alike and how their gap is judged) and
 * ``v2``: a ``tf.Module``, ``GradientTape`` and ``tf.function`` (``train``);
 * ``fast``: the fast path both twins take with ``config.xla``, all steps in one
   XLA-compiled loop, registered as ``v1_xla`` (float32 round-off from the seed);
+* ``resident``: the training images as every trainer keeps them, bytes when
+  they are ``input_data``'s floats (the same floats per batch, a quarter of
+  the memory);
 * ``common``: what both share: ``prepare`` (uint8 MNIST to TF1's ``Datasets``
   with TF1's validation split), the initial values, the schedule,
   ``SoftmaxResult`` and the checks.
@@ -20,7 +23,7 @@ from __future__ import annotations
 
 from tfv1_mnist import contract
 from tfv1_mnist.config import SoftmaxConfig
-from tfv1_mnist.softmax import common, fast, v1, v2
+from tfv1_mnist.softmax import common, fast, resident, v1, v2
 from tfv1_mnist.softmax.common import (
     IMAGE_PIXELS,
     NUM_CLASSES,
@@ -35,6 +38,7 @@ from tfv1_mnist.softmax.common import (
 __all__ = [
     "common",
     "fast",
+    "resident",
     "v1",
     "v2",
     "NUM_CLASSES",
