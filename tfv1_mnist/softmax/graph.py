@@ -286,9 +286,10 @@ def build_loop(config: SoftmaxConfig, images_var, labels_var, learning_rate):
         # its loss read; this step's variable reads must wait for both, and
         # nothing else orders them across iterations.
         with tf.control_dependencies([flow]):
-            # Each step gathers its own batch (313 KB of images at 100 x 784),
-            # small enough to stay in cache for the step's three matmuls.  A
-            # whole run's batches gathered into one block up front (78 MB for
+            # Each step gathers its own batch (78 KB of bytes at 100 x 784,
+            # converted to the 313 KB of floats input_data made), small enough
+            # to stay in cache for the step's three matmuls.  A whole run's
+            # batches gathered into one block up front (78 MB of floats for
             # 250 steps) and sliced per step measured slower
             # (docs/benchmarks.md): the block goes out to memory and back.
             index = batch_indices[i]

@@ -13,9 +13,10 @@ are re-exported here.  The runners, this module (TF1's
 ``fully_connected_feed.py``), use them, each in its own ``tf.Graph`` with a
 ``tf.compat.v1.Session`` it closes:
 
-* ``train`` gives the seed's per-step losses about 3x faster per step
+* ``train`` gives the seed's per-step losses about 3.5x faster per step
   (``scripts/benchmarks/bench_softmax.py``): the training set lives in the graph
-  (a variable loaded once), and one ``Session.run`` runs ``steps_per_run`` steps
+  (a variable loaded once, its images as bytes when they are ``input_data``'s
+  floats: ``softmax.resident``), and one ``Session.run`` runs ``steps_per_run`` steps
   in a TF1 ``while_loop``.  Each iteration gathers its batch by index, applies
   the update, and then, under an explicit control dependency on the update,
   re-reads the loss on the same batch, exactly what the seed's second
