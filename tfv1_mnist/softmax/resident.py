@@ -44,13 +44,15 @@ def pack(images) -> np.ndarray:
     packed = np.empty(images.shape, dtype=np.uint8)
     for start in range(0, images.shape[0], _BLOCK_ROWS):
         block = images[start: start + _BLOCK_ROWS]
+        out = packed[start: start + _BLOCK_ROWS]
         # k * (1/255) * 255 is within a few ulps of k, so rint recovers k; the
         # comparison below, of the bits, is what decides.
         nearest = np.rint(block * np.float32(255.0))
+        # Out of range (NaN included) is no byte; uint8 would wrap it, or warn.
         if not ((nearest >= 0) & (nearest <= 255)).all():
             return images
-        packed[start: start + _BLOCK_ROWS] = nearest
-        again = packed[start: start + _BLOCK_ROWS].astype(np.float32) * UNIT_SCALE
+        out[...] = nearest
+        again = out.astype(np.float32) * UNIT_SCALE
         if not np.array_equal(again.view(np.uint32), block.view(np.uint32)):
             return images
     return packed
