@@ -36,6 +36,7 @@ __all__ = [
     "WEIGHT_SHAPES",
     "WEIGHT_NAMES",
     "NUM_PARAMS",
+    "LAYER_MACS",
     "TRAIN_FLOPS_PER_EXAMPLE",
     "KERAS_ADAM",
     "HISTORY_KEYS",
@@ -78,18 +79,19 @@ WEIGHT_NAMES: tuple[str, ...] = tuple(f"{layer}/{kind}" for layer in LAYER_NAMES
 NUM_PARAMS = int(sum(np.prod(s) for s in WEIGHT_SHAPES))  # 10,000
 
 
-def _train_flops_per_example() -> float:
-    # Multiply-adds of the forward pass, x2 for FLOPs, x3 for forward + two backward
-    # products (input and weight gradients); the first conv's input gradient is not
-    # needed but is small.
-    conv1 = 26 * 26 * 28 * (3 * 3 * 1)
-    conv2 = 10 * 10 * 10 * (4 * 4 * 28)
-    dense = 250 * 20 + 20 * 10
-    return 3 * 2 * float(conv1 + conv2 + dense)
+#: Multiply-adds of each layer's forward pass, per example (output size x kernel
+#: size); each of its backward products (input and weight gradients) costs the same.
+LAYER_MACS: dict[str, int] = {
+    "conv1": 26 * 26 * 28 * (3 * 3 * 1),
+    "conv2": 10 * 10 * 10 * (4 * 4 * 28),
+    "dense1": 250 * 20,
+    "dense2": 20 * 10,
+}
 
-
-#: About 3.7 MFLOP per training example (forward and backward).
-TRAIN_FLOPS_PER_EXAMPLE = _train_flops_per_example()
+#: About 3.7 MFLOP per training example: the multiply-adds x2 for FLOPs, x3 for
+#: the forward and the two backward products (the first conv's input gradient is
+#: not needed, but it is small).
+TRAIN_FLOPS_PER_EXAMPLE = 3 * 2 * float(sum(LAYER_MACS.values()))
 
 #: ``tf.compat.v1.train.AdamOptimizer`` arguments equal to ``keras.optimizers.Adam()``'s defaults.
 KERAS_ADAM = {"beta1": 0.9, "beta2": 0.999, "epsilon": 1e-7}
