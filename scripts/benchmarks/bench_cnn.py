@@ -69,7 +69,8 @@ def _log(msg: str) -> None:
     print(f"bench_cnn: {msg}", file=sys.stderr, flush=True)
 
 
-def _load(args):
+def load_data(args):
+    """Full-size Fashion-MNIST (or ``--data``); the embedded sample when it is absent."""
     from tfv1_mnist import datasets
 
     spec = getattr(args, "data", None)
@@ -345,7 +346,7 @@ def run_peers(x, y, quick: bool, data_name: str) -> Iterator[dict]:
 def run(args) -> Iterator[dict]:
     """Yields one record per contender (median epoch seconds, ratio to Keras, GFLOP/s)."""
     quick = bool(getattr(args, "quick", False))
-    data = _load(args)
+    data = load_data(args)
     n = 3000 if quick else len(data.x_train)
     data_x, data_y = data.x_train[:n], data.y_train[:n]
     if os.environ.get("BENCH_CNN_INPROCESS", "1") != "0":
