@@ -118,6 +118,20 @@ def test_run_main_blocks_error_names_the_block_line(tmp_path):
     assert f'File "{path}", line 5' in info.value.block_traceback()
 
 
+def test_run_main_blocks_a_clean_exit_ends_the_block_and_an_error_status_is_an_error(tmp_path):
+    path = tmp_path / "exits.py"
+    path.write_text('import sys, unittest\n\nclass T(unittest.TestCase):\n    pass\n\n'
+                    'if __name__ == "__main__":\n    T.test_a = lambda self: None\n    sys.exit(unittest.main())\n'
+                    'if __name__ == "__main__":\n    sys.exit(STATUS)\n')
+    module = _import_file(path)
+    module.STATUS = 0
+    run = run_main_blocks(module)
+    assert run.made(module, module.T, "test_a")
+    module.STATUS = 3
+    with pytest.raises(MainBlockError, match=r"exits.py, line 9: .* raised SystemExit: 3"):
+        run_main_blocks(module)
+
+
 def test_run_main_blocks_without_a_block_is_none(tmp_path):
     path = tmp_path / "no_block.py"
     path.write_text("X = '__main__'\n")

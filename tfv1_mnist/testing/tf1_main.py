@@ -200,8 +200,9 @@ def run_main_blocks(module: types.ModuleType) -> MainBlockRun | None:
       What the blocks added, or None if the module has no such block.
 
     Raises:
-      MainBlockError: a block raised (also ``SystemExit``); the module may be
-        left half-extended.
+      MainBlockError: a block raised (also ``SystemExit`` with a status other
+        than 0 or None, which ends a block quietly); the module may be left
+        half-extended.
     """
     filename = module.__file__
     with open(filename, "rb") as f:
@@ -216,6 +217,9 @@ def run_main_blocks(module: types.ModuleType) -> MainBlockRun | None:
                 exec(code, namespace)
         except KeyboardInterrupt:
             raise
+        except SystemExit as end:
+            if end.code not in (None, 0):  # `sys.exit(main())` after a no-op runner: the block is done
+                raise MainBlockError(filename, line, end) from end
         except BaseException as err:  # noqa: BLE001 - the block's failure is the result
             raise MainBlockError(filename, line, err) from err
     added, new_classes = set(), set()
