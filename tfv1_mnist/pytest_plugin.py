@@ -57,6 +57,8 @@ __all__ = [
     "pytest_load_initial_conftests",
     "pytest_configure",
     "pytest_report_header",
+    "pytest_pycollect_makemodule",
+    "pytest_report_collectionfinish",
     "pytest_collection_modifyitems",
     "v1_graph",
     "v1_session",
