@@ -9,6 +9,9 @@
   (`ContribTree`); other ``tensorflow.examples``/``contrib`` names fail with
   a message naming them;
 * turns on soft device placement for every Session, and says so once;
+* makes ``test_util``'s decorators accept TF 1.15's call forms that TF 2 still
+  means (``run_in_graph_and_eager_modes(reset_test=True)``...,
+  `tfv1_mnist.legacy.test_util_keywords`);
 * hides TensorFlow's and tf_keras' known deprecation warnings, unless asked.
 
 Keras 2 needs ``TF_USE_LEGACY_KERAS=1`` before TensorFlow is first imported:
@@ -153,6 +156,7 @@ def install(script_dir: str | os.PathLike, *, show_deprecations: bool = False) -
     from tfv1_mnist.legacy.contrib import ContribTree
     from tfv1_mnist.legacy.data import legacy_input_data, redirect_keras_mnist
     from tfv1_mnist.legacy.shim import LegacyImport, TensorFlowV1
+    from tfv1_mnist.legacy.test_util_keywords import accept_tf1_keywords
     from tfv1_mnist.legacy.tutorial import MODULE_NAME, tutorial_mnist
 
     tf_logger = tf.get_logger()
@@ -165,6 +169,7 @@ def install(script_dir: str | os.PathLike, *, show_deprecations: bool = False) -
     if not show_deprecations:
         _hide_deprecations(tf)
     _soft_placement(tf)
+    accept_tf1_keywords()
     input_data = legacy_input_data()
     _register(_INPUT_DATA_PATH, input_data)
     _register(MODULE_NAME, tutorial_mnist(tf.compat.v1))
