@@ -102,6 +102,7 @@ def _hide_deprecations(tf) -> None:
     warnings.filterwarnings("ignore", message=r".*(is deprecated and|will be) removed in a future version",
                             category=UserWarning)
     warnings.filterwarnings("ignore", message=r"`layer\.apply` is deprecated", category=UserWarning)
+    warnings.filterwarnings("ignore", message=r"The `lr` argument is deprecated", category=UserWarning)  # Keras 2.2's
     warnings.filterwarnings("ignore", category=DeprecationWarning, module=r"(tensorflow|tf_keras|tf_slim)\b")
 
 

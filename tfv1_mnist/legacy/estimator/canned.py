@@ -31,7 +31,7 @@ from tfv1_mnist.legacy.estimator.estimator import Estimator
 from tfv1_mnist.legacy.estimator.head import ClassificationHead
 from tfv1_mnist.legacy.estimator.spec import ModeKeys
 
-__all__ = ["DNNClassifier", "LinearClassifier", "get_optimizer_instance"]
+__all__ = ["DNNClassifier", "LinearClassifier", "dnn_logits", "get_optimizer_instance"]
 
 DNN_LEARNING_RATE = 0.05  # TF 1.15's dnn._LEARNING_RATE
 LINEAR_LEARNING_RATE = 0.2  # TF 1.15's linear._LEARNING_RATE
@@ -63,19 +63,29 @@ def _features(features):
     return features
 
 
-def _dense(net, units, activation, name):
+def _dense(net, units, activation, name, names=("kernel", "bias")):
     """A dense layer with TF 1.15's variable names (``<name>/kernel``, ``<name>/bias``), without Keras."""
     import tensorflow as tf
 
     v1 = tf.compat.v1
     with v1.variable_scope(name):
-        kernel = v1.get_variable("kernel", [int(net.shape[-1]), units], initializer=v1.glorot_uniform_initializer())
-        bias = v1.get_variable("bias", [units], initializer=v1.zeros_initializer())
+        kernel = v1.get_variable(names[0], [int(net.shape[-1]), units], initializer=v1.glorot_uniform_initializer())
+        bias = v1.get_variable(names[1], [units], initializer=v1.zeros_initializer())
         out = tf.nn.bias_add(tf.matmul(net, kernel), bias)
     return out if activation is None else activation(out)
 
 
-def _dnn_model_fn(features, labels, mode, head, hidden_units, feature_columns, optimizer, activation_fn, dropout):
+def dnn_logits(features, mode, head, hidden_units, feature_columns, activation_fn, dropout,
+               names=("kernel", "bias")):
+    """The DNN's logits, float32 [batch, head.logits_dimension], its variables under ``dnn/``.
+
+    Args:
+      features: dict of feature tensors.
+      mode: a `ModeKeys` value (dropout only in TRAIN).
+      head: the `ClassificationHead`.
+      hidden_units, feature_columns, activation_fn, dropout: the classifier's settings.
+      names: the weight and bias variable names of each layer (contrib.layers: ``weights``, ``biases``).
+    """
     import tensorflow as tf
 
     v1 = tf.compat.v1
@@ -84,10 +94,14 @@ def _dnn_model_fn(features, labels, mode, head, hidden_units, feature_columns, o
         with v1.variable_scope("input_from_feature_columns"):
             net = v1.feature_column.input_layer(features, feature_columns)
         for i, units in enumerate(hidden_units):
-            net = _dense(net, units, activation_fn, "hiddenlayer_%d" % i)
+            net = _dense(net, units, activation_fn, "hiddenlayer_%d" % i, names)
             if dropout is not None and mode == ModeKeys.TRAIN:
                 net = tf.nn.dropout(net, rate=dropout)
-        logits = _dense(net, head.logits_dimension, None, "logits")
+        return _dense(net, head.logits_dimension, None, "logits", names)
+
+
+def _dnn_model_fn(features, labels, mode, head, hidden_units, feature_columns, optimizer, activation_fn, dropout):
+    logits = dnn_logits(features, mode, head, hidden_units, feature_columns, activation_fn, dropout)
     opt = get_optimizer_instance(optimizer, DNN_LEARNING_RATE) if mode == ModeKeys.TRAIN else None
     return head.create_estimator_spec(features, mode, logits, labels, opt)
 

@@ -35,6 +35,17 @@ def keras_optimizers() -> dict:
     from tf_keras.api._v1.keras.optimizers import legacy
     from tf_keras.src.optimizers.optimizer_v1 import TFOptimizer
 
+    classes = {cls.__name__: cls for cls in _sgd_family(legacy) + _adam_family(legacy)}
+    for cls in classes.values():
+        cls.__module__ = "keras.optimizers"
+        cls.__qualname__ = cls.__name__
+    aliases = {name.lower(): cls for name, cls in classes.items()}
+    return {**classes, **aliases, "TFOptimizer": TFOptimizer}
+
+
+def _sgd_family(legacy) -> tuple:
+    """Keras 2.2.4's SGD, RMSprop, Adagrad and Adadelta over ``legacy`` (tf_keras' legacy optimizers)."""
+
     class SGD(legacy.SGD):
         """Keras 2.2.4's ``SGD(lr=0.01, momentum=0., decay=0., nesterov=False)``."""
 
@@ -63,6 +74,12 @@ def keras_optimizers() -> dict:
             super().__init__(learning_rate=_rate(lr, kwargs), rho=rho, epsilon=epsilon or _EPSILON, decay=decay,
                              **kwargs)
 
+    return SGD, RMSprop, Adagrad, Adadelta
+
+
+def _adam_family(legacy) -> tuple:
+    """Keras 2.2.4's Adam, Adamax and Nadam over ``legacy`` (tf_keras' legacy optimizers)."""
+
     class Adam(legacy.Adam):
         """Keras 2.2.4's ``Adam(lr=0.001, beta_1=0.9, beta_2=0.999, epsilon=None, decay=0., amsgrad=False)``."""
 
@@ -88,9 +105,4 @@ def keras_optimizers() -> dict:
             super().__init__(learning_rate=_rate(lr, kwargs), beta_1=beta_1, beta_2=beta_2,
                              epsilon=epsilon or _EPSILON, schedule_decay=schedule_decay, **kwargs)
 
-    classes = {cls.__name__: cls for cls in (SGD, RMSprop, Adagrad, Adadelta, Adam, Adamax, Nadam)}
-    for cls in classes.values():
-        cls.__module__ = "keras.optimizers"
-        cls.__qualname__ = cls.__name__
-    aliases = {name.lower(): cls for name, cls in classes.items()}
-    return {**classes, **aliases, "TFOptimizer": TFOptimizer}
+    return Adam, Adamax, Nadam
