@@ -66,6 +66,7 @@ MISSING_NAMES = {
               "convert_all_kernels_in_model": "nothing: kernels need no flipping with TensorFlow"},
     "backend": {"set_image_dim_ordering": "keras.backend.set_image_data_format"},
 }
+MISSING_NAMES["legacy.layers"] = MISSING_NAMES["layers"]  # where Keras 2.2.4 kept MaxoutDense, Highway...
 MISSING_MODULES = {
     "wrappers": "the scikeras package (KerasClassifier) or a plain model.fit",
     "wrappers.scikit_learn": "the scikeras package (KerasClassifier) or a plain model.fit",
