@@ -160,3 +160,32 @@ def test_keras_roots_and_missing_modules_are_named_without_building_keras():
         tree.module("keras.wrappers", attribute=True)
     assert tree.is_module("layers.core") and tree.is_module("objectives") and not tree.is_module("layers.Dense")
     assert names.MISSING_NAMES["utils"]["multi_gpu_model"] == "tf.distribute.MirroredStrategy"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["DNNClassifier", "LinearClassifier"])
+def test_binary_canned_classifier_sums_its_loss_and_reports_the_logistic_heads_metrics(tmp_path, name):
+    import numpy as np
+    import tensorflow as tf
+
+    from tfv1_mnist.legacy import estimator
+
+    rng = np.random.RandomState(0)
+    x = rng.randn(200, 4).astype(np.float32)
+    y = (x[:, 0] + 0.5 * x[:, 1] > 0).astype(np.int32)
+    columns = [tf.compat.v1.feature_column.numeric_column("x", shape=[4])]
+    extra = {"hidden_units": [8]} if name == "DNNClassifier" else {}
+    classifier = getattr(estimator, name)(feature_columns=columns, model_dir=str(tmp_path),
+                                          config=estimator.RunConfig(tf_random_seed=0), **extra)
+    classifier.train(estimator.inputs.numpy_input_fn({"x": x}, y, batch_size=20, num_epochs=None, shuffle=True),
+                     steps=100)
+    metrics = classifier.evaluate(estimator.inputs.numpy_input_fn({"x": x}, y, batch_size=50, shuffle=False))
+    assert set(metrics) == {"accuracy", "accuracy_baseline", "auc", "auc_precision_recall", "average_loss",
+                            "global_step", "label/mean", "loss", "precision", "prediction/mean", "recall"}
+    assert metrics["accuracy"] > 0.9 and metrics["global_step"] == 100
+    assert metrics["label/mean"] == pytest.approx(y.mean()) and metrics["accuracy_baseline"] == pytest.approx(
+        max(y.mean(), 1 - y.mean()))
+    assert metrics["loss"] == pytest.approx(50 * metrics["average_loss"], rel=1e-4)  # v1 default: SUM over the batch
+    first = next(classifier.predict(estimator.inputs.numpy_input_fn({"x": x[:1]}, shuffle=False)))
+    assert first["probabilities"][1] == pytest.approx(first["logistic"][0], rel=1e-5)
+    assert first["classes"][0] == str(first["class_ids"][0]).encode()

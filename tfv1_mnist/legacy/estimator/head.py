@@ -12,12 +12,16 @@ TF 1.15's ``tensorflow_estimator/python/estimator/canned/head.py``
   [batch, 1]), ``classes`` (string [batch, 1]), ``all_class_ids``,
   ``all_classes`` (and ``logistic`` for 2 classes);
 * evaluation metrics: ``accuracy`` and ``average_loss`` (the Estimator adds
-  ``loss`` and ``global_step``).
+  ``loss`` and ``global_step``); for 2 classes also ``precision``, ``recall``,
+  ``prediction/mean``, ``label/mean``, ``accuracy_baseline``, ``auc`` and
+  ``auc_precision_recall``.
 
 Pattern: one small object per head, called by the canned model functions.
 """
 
 from __future__ import annotations
+
+import functools
 
 from tfv1_mnist.legacy.estimator.spec import EstimatorSpec, ModeKeys
 
@@ -113,6 +117,28 @@ class ClassificationHead:
         loss = tf.nn.sparse_softmax_cross_entropy_with_logits(labels=tf.squeeze(label_ids, axis=1), logits=logits)
         return tf.expand_dims(loss, axis=-1)
 
+    @staticmethod
+    def _binary_metrics(label_ids, predictions, weights) -> dict:
+        """The logistic head's further metrics (TF 1.15's ``_BinaryLogisticHeadWithSigmoidCrossEntropyLoss``)."""
+        import tensorflow as tf
+
+        v1 = tf.compat.v1
+        labels = tf.cast(label_ids, tf.float32)
+        logistic, class_ids = predictions["logistic"], predictions["class_ids"]
+        label_mean = v1.metrics.mean(labels, weights=weights)
+        baseline = tuple(tf.maximum(x, 1.0 - x) for x in label_mean)  # accuracy of always guessing the majority
+        auc = functools.partial(v1.metrics.auc, labels, logistic, weights=weights,
+                                summation_method="careful_interpolation")
+        return {
+            "precision": v1.metrics.precision(label_ids, class_ids, weights=weights),
+            "recall": v1.metrics.recall(label_ids, class_ids, weights=weights),
+            "prediction/mean": v1.metrics.mean(logistic, weights=weights),
+            "label/mean": label_mean,
+            "accuracy_baseline": baseline,
+            "auc": auc(curve="ROC"),
+            "auc_precision_recall": auc(curve="PR"),
+        }
+
     def create_estimator_spec(self, features, mode, logits, labels=None, optimizer=None) -> EstimatorSpec:
         """The `EstimatorSpec` of ``mode``: predictions, or the loss and its train op / metrics.
 
@@ -138,6 +164,8 @@ class ClassificationHead:
                 "accuracy": v1.metrics.accuracy(label_ids, predictions["class_ids"], weights=weights),
                 "average_loss": v1.metrics.mean(unreduced, weights=weights),
             }
+            if self.n_classes == 2:
+                metrics.update(self._binary_metrics(label_ids, predictions, weights))
             return EstimatorSpec(mode, loss=loss, eval_metric_ops=metrics, predictions=predictions)
         update_ops = v1.get_collection(v1.GraphKeys.UPDATE_OPS)
         with tf.control_dependencies(update_ops):
