@@ -85,8 +85,10 @@ def test_keras_2_2_fit_history_predict_and_keywords(runs):
     result = runs["keras22_np_utils_mlp"]
     assert _line(result, "PREDICT ") == "(10, 10) True"
     assert _line(result, "HISTORY ") == "['acc', 'loss', 'val_acc', 'val_loss']"
+    assert _line(result, "HIDDEN ") == "(5, 128) True"
     err = result[2]
     assert "`units` instead of `output_dim`" in err and "`rate` instead of `p`" in err
+    assert "`inputs` instead of `input`" in err
     assert "is deprecated" not in err
 
 

@@ -5,7 +5,7 @@ from keras import backend as K
 from keras import objectives
 from keras.backend.tensorflow_backend import set_session
 from keras.layers.core import Activation, Dense, Dropout
-from keras.models import Sequential
+from keras.models import Model, Sequential
 from keras.optimizers import RMSprop
 from keras.utils import np_utils
 from tensorflow.examples.tutorials.mnist import input_data
@@ -38,6 +38,8 @@ decayed = session.run(model.optimizer._decayed_lr(tf.float32))
 print("OPTIMIZER %s lr=%.4f iterations=%d decayed=%.6f" % (type(optimizer).__name__, lr, iterations, decayed))
 print("PREDICT %s %s" % (predicted.shape, np.allclose(predicted.sum(axis=1), 1.0, atol=1e-4)))
 print("HISTORY %s" % sorted(history.history))
+hidden = Model(input=model.input, output=model.layers[1].output)  # Keras 1's input=/output=, as 2.2 took them
+print("HIDDEN %s %s" % (hidden.predict(x_test[:5]).shape, isinstance(hidden, Model)))
 print("Accuracy: %.4f" % acc)
 import keras  # noqa: E402  (a name Keras 2.2.4 had and tf_keras lacks: a LegacySymbolError naming it)
 

@@ -11,9 +11,10 @@ Pattern: one table of conversions (Keras 2.2.4's), one subclass factory.
 
 from __future__ import annotations
 
+import functools
 import warnings
 
-__all__ = ["RENAMES", "renamed_layers"]
+__all__ = ["MODEL_RENAMES", "RENAMES", "renamed_layers", "renamed_model"]
 
 _KERNEL = (("init", "kernel_initializer"), ("W_regularizer", "kernel_regularizer"),
            ("b_regularizer", "bias_regularizer"), ("W_constraint", "kernel_constraint"),
@@ -34,6 +35,8 @@ RENAMES = {
     "MaxPool2D": _POOL,
     "AvgPool2D": _POOL,
 }
+#: Keras 2.2.4's legacy_model_constructor_support: ``Model(input=..., output=...)``.
+MODEL_RENAMES = (("input", "inputs"), ("output", "outputs"))
 
 
 def _kernel_size(args: tuple, kwargs: dict) -> tuple:
@@ -50,7 +53,7 @@ def _kernel_size(args: tuple, kwargs: dict) -> tuple:
 def _convert(layer: str, args: tuple, kwargs: dict) -> tuple:
     if layer in ("Conv2D", "Convolution2D"):
         args, kwargs = _kernel_size(args, kwargs)
-    for old, new in RENAMES[layer]:
+    for old, new in RENAMES.get(layer, MODEL_RENAMES):
         if old not in kwargs:
             continue
         if new in kwargs:  # Keras 2.2.4's raise_duplicate_arg_error
@@ -82,3 +85,37 @@ def renamed_layers(layers) -> dict:
         classes[name] = type(name, (base,), {"__init__": __init__, "__module__": "keras.layers",
                                              "__doc__": f"Keras 2.2.4's {name}: tf_keras' with Keras 1 keywords."})
     return classes
+
+
+@functools.cache
+def renamed_model(model_class):
+    """``Model`` of Keras 2.2.4: ``model_class`` (tf_keras' v1 ``Model``), also taking ``input=``/``output=``.
+
+    Calling it builds ``model_class`` itself (a functional model when given
+    inputs and outputs), so that tf_keras never rewrites this class's bases
+    the way it does for a subclass built as a functional model; a script's
+    subclass of it is an ordinary ``Model`` subclass.  One class per
+    ``model_class``: ``keras.Model``, ``keras.models.Model`` and
+    ``keras.engine.training.Model`` are the same object.
+    """
+
+    def __new__(cls, *args, **kwargs):
+        if cls is renamed:
+            args, kwargs = _convert("Model", args, kwargs)
+            return model_class(*args, **kwargs)
+        return model_class.__new__(cls, *args, **kwargs)
+
+    def __init__(self, *args, **kwargs):
+        args, kwargs = _convert("Model", args, kwargs)
+        model_class.__init__(self, *args, **kwargs)
+
+    base_meta = type(model_class)
+
+    def __instancecheck__(cls, obj):  # every tf_keras model is a keras.models.Model, as in Keras 2.2.4
+        return isinstance(obj, model_class) if cls is renamed else base_meta.__instancecheck__(cls, obj)
+
+    meta = type("ModelType", (base_meta,), {"__instancecheck__": __instancecheck__})
+    renamed = meta("Model", (model_class,), {
+        "__new__": __new__, "__init__": __init__, "__module__": "keras.models",
+        "__doc__": "Keras 2.2.4's Model: tf_keras' v1 Model, also taking input=/output=."})
+    return renamed

@@ -38,6 +38,8 @@ __all__ = ["KerasTree", "ROOTS"]
 
 _V1_API = "tf_keras.api._v1.keras"
 _SRC = "tf_keras.src"
+# Where Keras 2.2.4 had Model (keras/__init__.py, models.py, engine/__init__.py, engine/training.py...).
+_MODEL_PATHS = ("", "models", "engine", "engine.training", "engine.network", "engine.topology")
 
 
 def _keras_2_2_4(path: str, api) -> dict:
@@ -50,6 +52,10 @@ def _keras_2_2_4(path: str, api) -> dict:
         from tfv1_mnist.legacy.keras2.renames import renamed_layers
 
         return renamed_layers(api.layers)
+    if path in _MODEL_PATHS:
+        from tfv1_mnist.legacy.keras2.renames import renamed_model
+
+        return {"Model": renamed_model(api.Model)}
     return {}
 
 
