@@ -164,10 +164,11 @@ class ContribTree(importlib.abc.MetaPathFinder):
 
     def _learn(self) -> types.ModuleType:
         from tfv1_mnist.legacy import contrib_learn
+        from tfv1_mnist.legacy.estimator import RunConfig
 
         module = self._package(f"{ROOT}.learn")
         module.__dict__.update({name: getattr(contrib_learn, name) for name in contrib_learn.__all__
-                                if name != "real_valued_column"})
+                                if name != "real_valued_column"}, RunConfig=RunConfig)
         return module
 
     def _datasets(self, name: str) -> types.ModuleType:

@@ -1,5 +1,7 @@
 """``tf.contrib.learn``'s MNIST-era classifier API, as thin wrappers over run-legacy's ``tf.estimator``.
 
+(``tf.contrib.learn.RunConfig`` is the subset's `tfv1_mnist.legacy.estimator.RunConfig`.)
+
 TF 1.15's ``tensorflow/contrib/learn/python/learn/estimators/dnn.py`` (and
 ``estimator.py``'s ``SKCompat``, ``run_config.py``), for dense numeric input:
 
@@ -13,7 +15,6 @@ TF 1.15's ``tensorflow/contrib/learn/python/learn/estimators/dnn.py`` (and
   arrays or an ``input_fn``;
 * ``SKCompat(estimator)``: ``fit(x, y, batch_size=128, steps=...)``,
   ``score(x, y)``, ``predict(x)`` -> dict of arrays;
-* ``RunConfig``: run-legacy's ``tf.estimator.RunConfig``;
 * ``infer_real_valued_columns_from_input(x)`` and contrib.layers'
   ``real_valued_column``: ``tf.feature_column.numeric_column``.
 
@@ -33,9 +34,9 @@ from tfv1_mnist.legacy.estimator.canned import DNN_LEARNING_RATE, dnn_logits, ge
 from tfv1_mnist.legacy.estimator.estimator import Estimator
 from tfv1_mnist.legacy.estimator.head import ClassificationHead
 from tfv1_mnist.legacy.estimator.numpy_io import numpy_input_fn
-from tfv1_mnist.legacy.estimator.spec import EstimatorSpec, ModeKeys, RunConfig
+from tfv1_mnist.legacy.estimator.spec import EstimatorSpec, ModeKeys
 
-__all__ = ["DNNClassifier", "RunConfig", "SKCompat", "infer_real_valued_columns_from_input", "real_valued_column"]
+__all__ = ["DNNClassifier", "SKCompat", "infer_real_valued_columns_from_input", "real_valued_column"]
 
 _FIT_BATCH_SIZE = 32  # contrib.learn's batch size for fit(x, y) without batch_size
 
