@@ -107,8 +107,8 @@ class _KerasModule(types.ModuleType):
                 return getattr(source, name)
             except AttributeError:
                 pass
-        raise LegacySymbolError(tree.missing_message(f"{self.__name__}.{name}", names.MISSING_NAMES.get(path, {})
-                                                     .get(name)))
+        hints = [names.MISSING_NAMES.get(p, {}).get(name) for p in (path, *names.ALIASES.get(path, ()))]
+        raise LegacySymbolError(tree.missing_message(f"{self.__name__}.{name}", next(filter(None, hints), None)))
 
     def __dir__(self):
         found = {n for n in self.__dict__ if not n.startswith("_")}
