@@ -189,8 +189,8 @@ def test_calls_outside_the_subset_say_what_to_do(tmp_path):
         est.Estimator(model_fn, warm_start_from=str(tmp_path))
     with pytest.raises(LegacyUnsupportedError, match=r"RunConfig\(train_distribute=...\)"):
         est.RunConfig(train_distribute=object())
-    with pytest.raises(LegacySymbolError, match="tf.estimator.DNNClassifier is outside"):
-        est.DNNClassifier
+    with pytest.raises(LegacySymbolError, match="tf.estimator.DNNRegressor is outside.*only DNNClassifier and"):
+        est.DNNRegressor
     with pytest.raises(LegacyUnsupportedError, match="export_savedmodel"):
         _estimator(tmp_path).export_savedmodel(str(tmp_path), None)
     with pytest.raises(ValueError, match="Can not specify both save_checkpoints_steps and save_checkpoints_secs"):

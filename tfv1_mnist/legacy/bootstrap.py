@@ -4,7 +4,8 @@
 
 * disables TensorFlow's v2 behaviour, once, for the whole process;
 * gives legacy code (the script's folder and ``__main__``) the `TensorFlowV1`
-  shim for ``import tensorflow`` and Keras 2 for ``import keras``;
+  shim for ``import tensorflow`` and Keras 2 as TF1-era code knew it
+  (`tfv1_mnist.legacy.keras2.KerasTree`) for ``import keras`` and ``tf.keras``;
 * maps TF1's ``input_data`` and tutorial ``mnist`` paths, and ``tf.contrib``
   (`ContribTree`); other ``tensorflow.examples``/``contrib`` names fail with
   a message naming them;
@@ -104,6 +105,7 @@ def _hide_deprecations(tf) -> None:
     warnings.filterwarnings("ignore", message=r".*(is deprecated and|will be) removed in a future version",
                             category=UserWarning)
     warnings.filterwarnings("ignore", message=r"`layer\.apply` is deprecated", category=UserWarning)
+    warnings.filterwarnings("ignore", message=r"The `lr` argument is deprecated", category=UserWarning)  # Keras 2.2's
     warnings.filterwarnings("ignore", category=DeprecationWarning, module=r"(tensorflow|tf_keras|tf_slim)\b")
 
 
@@ -155,6 +157,7 @@ def install(script_dir: str | os.PathLike, *, show_deprecations: bool = False) -
 
     from tfv1_mnist.legacy.contrib import ContribTree
     from tfv1_mnist.legacy.data import legacy_input_data, redirect_keras_mnist
+    from tfv1_mnist.legacy.keras2 import KerasTree
     from tfv1_mnist.legacy.shim import LegacyImport, TensorFlowV1
     from tfv1_mnist.legacy.test_util_keywords import accept_tf1_keywords
     from tfv1_mnist.legacy.tutorial import MODULE_NAME, tutorial_mnist
@@ -176,8 +179,9 @@ def install(script_dir: str | os.PathLike, *, show_deprecations: bool = False) -
     contrib = ContribTree(input_data)
     sys.meta_path.insert(0, contrib)
     sys.meta_path.insert(1, _MissingExamplesFinder())
-    shim = TensorFlowV1(tf, contrib, on_keras=redirect_keras_mnist)
-    builtins.__import__ = LegacyImport(builtins.__import__, shim, os.fspath(script_dir), on_keras=redirect_keras_mnist)
+    keras = KerasTree(on_first_use=redirect_keras_mnist)
+    shim = TensorFlowV1(tf, contrib, keras=keras)
+    builtins.__import__ = LegacyImport(builtins.__import__, shim, os.fspath(script_dir), keras=keras)
     # Agg (set by the parent through MPLBACKEND) makes plt.show() a no-op; say nothing about it.
     warnings.filterwarnings("ignore", message=".*non-interactive, and thus cannot be shown")
     return shim

@@ -11,6 +11,8 @@ TF 1.15's ``tf.contrib`` is gone from TensorFlow 2.  Under run-legacy:
                                         ``stack_bidirectional_rnn`` ported from TF 1.15)
 ``tf.contrib.eager``                    `tfv1_mnist.legacy.eager` (``Iterator``, ``implicit_gradients``, ``Variable``...)
 ``tf.contrib.learn.datasets``           ``mnist`` and ``load_dataset('mnist')`` from `tfv1_mnist.input_data`
+``tf.contrib.learn``                    ``DNNClassifier``, ``SKCompat``, ``RunConfig``,
+                                        ``infer_real_valued_columns_from_input`` (`tfv1_mnist.legacy.contrib_learn`)
 ``...learn.python.learn.datasets.mnist``  the same ``input_data`` module
 ======================================  ==========================================
 
@@ -38,7 +40,8 @@ __all__ = ["ContribTree", "ROOT", "contrib_message"]
 
 ROOT = "tensorflow.contrib"
 _SYMBOL = r"[A-Za-z_]\w*\.contrib(?:\.[A-Za-z_]\w*)*"
-_PROVIDED = "tf.contrib.layers, slim, framework, rnn, learn.datasets and a small eager"
+_PROVIDED = ("tf.contrib.layers, slim, framework, rnn, learn.datasets, learn's DNNClassifier/SKCompat/RunConfig "
+             "and a small eager")
 
 # What replaces contrib modules run-legacy does not provide.
 _REPLACEMENTS = {
@@ -60,7 +63,8 @@ _REPLACEMENTS = {
     "tpu": "tf.distribute.TPUStrategy",
     "quantize": "tensorflow_model_optimization",
     "estimator": "tf.estimator (run-legacy's subset)",
-    "learn": "tf.estimator (run-legacy's subset) or tf.keras; of tf.contrib.learn only datasets is provided",
+    "learn": "tf.estimator (run-legacy's subset) or tf.keras; of tf.contrib.learn run-legacy provides datasets, "
+             "DNNClassifier, SKCompat, RunConfig and infer_real_valued_columns_from_input",
 }
 
 
@@ -142,7 +146,7 @@ class ContribTree(importlib.abc.MetaPathFinder):
             f"{ROOT}.framework": self._framework,
             f"{ROOT}.rnn": self._rnn,
             f"{ROOT}.eager": self._eager,
-            f"{ROOT}.learn": lambda: self._package(f"{ROOT}.learn"),
+            f"{ROOT}.learn": self._learn,
             f"{ROOT}.learn.datasets": lambda: self._datasets(f"{ROOT}.learn.datasets"),
             f"{ROOT}.learn.datasets.mnist": lambda: input_data,
             f"{ROOT}.learn.python": lambda: self._package(f"{ROOT}.learn.python"),
@@ -158,6 +162,15 @@ class ContribTree(importlib.abc.MetaPathFinder):
         module.__dict__["_resolve"] = self.module
         return module
 
+    def _learn(self) -> types.ModuleType:
+        from tfv1_mnist.legacy import contrib_learn
+        from tfv1_mnist.legacy.estimator import RunConfig
+
+        module = self._package(f"{ROOT}.learn")
+        module.__dict__.update({name: getattr(contrib_learn, name) for name in contrib_learn.__all__
+                                if name != "real_valued_column"}, RunConfig=RunConfig)
+        return module
+
     def _datasets(self, name: str) -> types.ModuleType:
         from tfv1_mnist.legacy.data import load_dataset
 
@@ -169,8 +182,12 @@ class ContribTree(importlib.abc.MetaPathFinder):
         import importlib
 
         # The package: its attribute tf_slim.layers is shadowed by tf_slim.layers.layers (a star import).
+        from tfv1_mnist.legacy.contrib_learn import real_valued_column
+
         package = importlib.import_module("tf_slim.layers")
-        return _Namespace(f"{ROOT}.layers", (package,), "TF 1.15's tf.contrib.layers, from tf_slim.layers.")
+        module = _Namespace(f"{ROOT}.layers", (package,), "TF 1.15's tf.contrib.layers, from tf_slim.layers.")
+        module.__dict__["real_valued_column"] = real_valued_column
+        return module
 
     def _slim(self) -> types.ModuleType:
         import tf_slim

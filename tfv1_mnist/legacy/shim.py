@@ -5,8 +5,9 @@
 ``tf.examples``, and a ``tf.compat`` whose ``v1`` is this module again (so
 ``tf.compat.v1.estimator`` works as in TF 1.15).  `LegacyImport` replaces
 ``builtins.__import__``: code of the script's folder (and ``__main__``) that
-imports ``tensorflow`` gets the shim, and ``import keras`` gets Keras 2
-(``tf_keras``); libraries, tfv1_mnist included, get the real modules.
+imports ``tensorflow`` gets the shim, and ``import keras`` (and ``from
+tensorflow.keras... import``) gets Keras 2 as TF1-era code knew it
+(`tfv1_mnist.legacy.keras2`); libraries, tfv1_mnist included, get the real modules.
 
 Pattern: a module proxy plus an ``__import__`` wrapper that looks at who imports.
 """
@@ -41,13 +42,13 @@ class TensorFlowV1(types.ModuleType):
     Args:
       tf: the real ``tensorflow`` module.
       contrib: the `ContribTree` whose root is ``tf.contrib``.
-      on_keras: called (once per access, cheaply) before ``tf.keras`` is
-        returned, e.g. to point its MNIST loader at local data.
+      keras: the `tfv1_mnist.legacy.keras2.KerasTree` whose ``tensorflow.keras``
+        is ``tf.keras`` (None: ``tf.compat.v1.keras``).
     """
 
-    def __init__(self, tf: types.ModuleType, contrib, on_keras=None):
+    def __init__(self, tf: types.ModuleType, contrib, keras=None):
         super().__init__("tensorflow", "tf.compat.v1, as seen by a script under tfv1-mnist run-legacy")
-        self.__dict__.update(_v1=tf.compat.v1, _contrib=contrib, _on_keras=on_keras,
+        self.__dict__.update(_v1=tf.compat.v1, _contrib=contrib, _keras=keras,
                              compat=_CompatV1(tf.compat, self))
 
     def __getattr__(self, name: str):
@@ -59,8 +60,8 @@ class TensorFlowV1(types.ModuleType):
             return estimator
         if name == "examples":
             return sys.modules["tensorflow.examples"]
-        if name == "keras" and self.__dict__["_on_keras"] is not None:
-            self.__dict__["_on_keras"]()
+        if name == "keras" and self.__dict__["_keras"] is not None:
+            return self.__dict__["_keras"].import_module("tensorflow.keras", ("*",))
         try:
             return getattr(self.__dict__["_v1"], name)
         except AttributeError:
@@ -83,13 +84,15 @@ class LegacyImport:
       shim: what legacy code's ``import tensorflow`` returns.
       script_dir: modules under it (and ``__main__``) are legacy code, unless
         they lie in an installed library or in tfv1_mnist.
-      on_keras: called before legacy code's ``import keras`` is answered.
+      keras: the `tfv1_mnist.legacy.keras2.KerasTree` that answers legacy
+        code's ``import keras`` and ``from tensorflow[.python].keras... import``
+        (None: ``import keras`` is ``import tf_keras``).
     """
 
-    def __init__(self, original, shim: types.ModuleType, script_dir: str, on_keras=None):
+    def __init__(self, original, shim: types.ModuleType, script_dir: str, keras=None):
         self._original = original
         self._shim = shim
-        self._on_keras = on_keras
+        self._keras = keras
         self._script_dir = os.path.join(os.path.abspath(script_dir), "")
         roots = {sys.prefix, sys.base_prefix, sys.exec_prefix, _PACKAGE_ROOT}
         roots.update(p for p in sys.path if "site-packages" in p or "dist-packages" in p)
@@ -109,10 +112,13 @@ class LegacyImport:
     def __call__(self, name, globals=None, locals=None, fromlist=(), level=0):
         top = name.partition(".")[0]
         if level == 0 and top in ("tensorflow", "keras") and self._is_legacy(globals):
+            keras = self._keras
             if top == "keras":  # TF1-era standalone Keras code: Keras 2, like its tf.keras
-                if self._on_keras is not None:
-                    self._on_keras()
+                if keras is not None:
+                    return keras.import_module(name, fromlist)
                 return self._original("tf_keras" + name[len("keras"):], globals, locals, fromlist, level)
+            if fromlist and keras is not None and keras.root_of(name) is not None:
+                return keras.import_module(name, fromlist)
             module = self._original(name, globals, locals, fromlist, level)
             if not fromlist or name == "tensorflow":
                 return self._shim

@@ -11,7 +11,10 @@ does not import on TF 2.21).  Under run-legacy, ``tf.estimator`` and
 * the session hooks TF 1.15's ``tf.estimator`` re-exported
   (``LoggingTensorHook``, ``StopAtStepHook``...), from ``tf.compat.v1.train``.
 
-Canned estimators (``DNNClassifier``...), exports and distribution raise
+* the canned classifiers `DNNClassifier` and `LinearClassifier` (TF 1.15's v1
+  defaults, over ``tf.compat.v1.feature_column``).
+
+Other canned estimators (``DNNRegressor``...), exports and distribution raise
 `tfv1_mnist.legacy.LegacySymbolError` or `LegacyUnsupportedError` with what
 to do instead.  It does not depend on Keras, so it also works outside
 run-legacy inside any ``tf.Graph``.
@@ -24,13 +27,15 @@ from __future__ import annotations
 import types
 
 from tfv1_mnist.legacy.common import LegacySymbolError
+from tfv1_mnist.legacy.estimator.canned import DNNClassifier, LinearClassifier
 from tfv1_mnist.legacy.estimator.estimator import Estimator
 from tfv1_mnist.legacy.estimator.numpy_io import numpy_input_fn
 from tfv1_mnist.legacy.estimator.spec import EstimatorSpec, ModeKeys, RunConfig
 from tfv1_mnist.legacy.estimator.training import EvalSpec, TrainSpec, train_and_evaluate
 
 __all__ = [
-    "Estimator", "EstimatorSpec", "EvalSpec", "ModeKeys", "RunConfig", "TrainSpec",
+    "DNNClassifier", "Estimator", "EstimatorSpec", "EvalSpec", "LinearClassifier", "ModeKeys", "RunConfig",
+    "TrainSpec",
     "inputs", "numpy_input_fn", "train_and_evaluate",
 ]
 
@@ -45,7 +50,7 @@ _HOOKS = (
     "SessionRunArgs", "SessionRunContext", "SessionRunHook", "SessionRunValues", "StepCounterHook",
     "StopAtStepHook", "SummarySaverHook",
 )
-_CANNED = ("DNNClassifier", "DNNRegressor", "LinearClassifier", "LinearRegressor", "DNNLinearCombinedClassifier",
+_CANNED = ("DNNRegressor", "LinearRegressor", "DNNLinearCombinedClassifier",
            "DNNLinearCombinedRegressor", "BaselineClassifier", "BaselineRegressor", "BoostedTreesClassifier",
            "BoostedTreesRegressor")
 
@@ -58,8 +63,9 @@ def __getattr__(name: str):
     if name.startswith("__"):
         raise AttributeError(name)
     if name in _CANNED:
-        hint = ("write a model_fn (tf.layers.dense layers, tf.losses.sparse_softmax_cross_entropy) for "
-                "tf.estimator.Estimator, or use tf.keras")
+        hint = ("of the canned estimators only DNNClassifier and LinearClassifier are provided; write a model_fn "
+                "(tf.layers.dense layers, tf.losses.sparse_softmax_cross_entropy) for tf.estimator.Estimator, "
+                "or use tf.keras")
     else:
         hint = ("run-legacy's tf.estimator has Estimator, EstimatorSpec, ModeKeys, RunConfig, inputs.numpy_input_fn, "
                 "train_and_evaluate, TrainSpec, EvalSpec and the session hooks")

@@ -4,20 +4,10 @@ TF 1.15's Estimator (``tensorflow_estimator/python/estimator/estimator.py``)
 builds a fresh graph for every call, calls the user's ``input_fn`` and
 ``model_fn`` in it, and runs it in a ``MonitoredTrainingSession`` (train) or a
 ``MonitoredSession`` restoring the latest checkpoint (evaluate, predict).
-This module does the same, for one machine, with TF1's rules:
-
-* ``model_dir`` (or ``RunConfig.model_dir``, or a temporary folder) receives
-  the checkpoints, ``graph.pbtxt`` and event files; ``evaluate`` writes to
-  ``eval/`` (``eval_<name>/``);
-* ``train`` resumes from the latest checkpoint; ``steps`` adds to the global
-  step, ``max_steps`` caps it (and skips training once reached); the input
-  running out also ends it;
-* ``evaluate`` returns the metrics, ``loss`` (mean over batches) and
-  ``global_step``;
-* ``predict`` yields one dict (or value) per example.
-
-What is outside this subset (``warm_start_from``, ``saving_listeners``,
-exports, distribution) raises `LegacyUnsupportedError` naming it.
+This module does the same, for one machine, with TF1's rules (checkpoints,
+``graph.pbtxt`` and events in ``model_dir``, ``eval/`` for evaluation; see
+each method).  What is outside this subset (``warm_start_from``,
+``saving_listeners``, exports, distribution) raises `LegacyUnsupportedError`.
 
 Pattern: TF1's class, its argument checks and messages, over tf.compat.v1.train.
 """
@@ -99,8 +89,6 @@ class Estimator:
     config = property(lambda self: self._config, doc="The `RunConfig`, with model_dir filled in.")
     params = property(lambda self: copy.deepcopy(self._params), doc="A copy of ``params``.")
 
-    # -- building a graph
-
     def _call_input_fn(self, input_fn, mode):
         import tensorflow as tf
 
@@ -159,8 +147,6 @@ class Estimator:
 
         path = self.latest_checkpoint()
         return 0 if path is None else int(tf.train.load_variable(path, "global_step"))
-
-    # -- train
 
     def train(self, input_fn, hooks=None, steps=None, max_steps=None, saving_listeners=None):
         """Trains from the latest checkpoint in ``model_dir`` (TF1's ``Estimator.train``).
@@ -233,8 +219,6 @@ class Estimator:
                     _, loss = session.run([spec.train_op, spec.loss])
         return loss
 
-    # -- evaluate
-
     def evaluate(self, input_fn, steps=None, hooks=None, checkpoint_path=None, name=None):
         """Evaluates the latest checkpoint (TF1's ``Estimator.evaluate``).
 
@@ -289,8 +273,6 @@ class Estimator:
         write_eval_summary(self.model_dir, results, name)
         return results
 
-    # -- predict
-
     def predict(self, input_fn, predict_keys=None, hooks=None, checkpoint_path=None, yield_single_examples=True):
         """Yields predictions of the latest checkpoint (TF1's ``Estimator.predict``, a generator).
 
@@ -336,8 +318,6 @@ class Estimator:
                     else:
                         for i in range(batch_length(batch)):
                             yield {key: value[i] for key, value in batch.items()}
-
-    # -- checkpoints
 
     def get_variable_names(self) -> list[str]:
         """Names of the variables in the latest checkpoint."""

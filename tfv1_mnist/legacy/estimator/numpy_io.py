@@ -94,6 +94,37 @@ def _validate_and_convert_features(x) -> "collections.OrderedDict[str, np.ndarra
     raise TypeError("x must be a dict or array; got {}".format(type(x).__name__))
 
 
+def _add_labels(data: collections.OrderedDict, y) -> list | str | None:
+    """Adds ``y`` to ``data`` (the features) and checks all lengths match (TF1's checks and messages).
+
+    Returns:
+      The label keys: None without ``y``, the one key of an array ``y``, or the
+      sorted keys of a dict ``y``.
+    """
+    feature_keys = list(data)
+    if y is None:
+        target_keys = None
+    elif isinstance(y, dict):
+        if not y:
+            raise ValueError("y cannot be empty dict, use None instead.")
+        ordered_y = collections.OrderedDict(sorted(y.items(), key=lambda t: t[0]))
+        target_keys = list(ordered_y)
+        duplicates = set(feature_keys) & set(target_keys)
+        if duplicates:
+            raise ValueError("{} duplicate keys are found in both x and y: {}".format(len(duplicates), duplicates))
+        data.update(ordered_y)
+    else:
+        target_keys = _TARGET_KEY
+        data[target_keys] = y
+    if len({np.asarray(v).shape[0] for v in data.values()}) != 1:
+        shapes_x = {k: data[k].shape for k in feature_keys}
+        shapes_y = None if target_keys is None else (
+            y.shape if isinstance(target_keys, str) else {k: data[k].shape for k in target_keys})
+        raise ValueError("Length of tensors in x and y is mismatched. All elements in x and y must have the "
+                         "same length.\nShapes in x: {}\nShapes in y: {}\n".format(shapes_x, shapes_y))
+    return target_keys
+
+
 def numpy_input_fn(x, y=None, batch_size=128, num_epochs=1, shuffle=None, queue_capacity=1000, num_threads=1):
     """An ``input_fn`` that yields batches of numpy arrays (TF 1.15's ``numpy_input_fn``).
 
@@ -129,27 +160,8 @@ def numpy_input_fn(x, y=None, batch_size=128, num_epochs=1, shuffle=None, queue_
 
         data = _validate_and_convert_features(x)
         feature_keys = list(data)
-        if y is None:
-            target_keys = None
-        elif isinstance(y, dict):
-            if not y:
-                raise ValueError("y cannot be empty dict, use None instead.")
-            ordered_y = collections.OrderedDict(sorted(y.items(), key=lambda t: t[0]))
-            target_keys = list(ordered_y)
-            duplicates = set(feature_keys) & set(target_keys)
-            if duplicates:
-                raise ValueError("{} duplicate keys are found in both x and y: {}".format(len(duplicates), duplicates))
-            data.update(ordered_y)
-        else:
-            target_keys = _TARGET_KEY
-            data[target_keys] = y
+        target_keys = _add_labels(data, y)
         arrays = [np.asarray(v) for v in data.values()]
-        if len({a.shape[0] for a in arrays}) != 1:
-            shapes_x = {k: data[k].shape for k in feature_keys}
-            shapes_y = None if target_keys is None else (
-                y.shape if isinstance(target_keys, str) else {k: data[k].shape for k in target_keys})
-            raise ValueError("Length of tensors in x and y is mismatched. All elements in x and y must have the "
-                             "same length.\nShapes in x: {}\nShapes in y: {}\n".format(shapes_x, shapes_y))
         seed = tf.compat.v1.get_default_graph().seed  # the graph's seed: a seeded run repeats itself
 
         def batches():
