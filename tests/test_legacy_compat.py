@@ -78,6 +78,7 @@ def test_animation_frames_run_at_show_and_figures_are_saved(family_runs):
     assert [f.name for f in figures] == ["matplotlib35_animation-1.png", "matplotlib35_animation-2.png"]
     assert all(f.read_bytes().startswith(b"\x89PNG") for f in figures)
     assert "after 200 animation frame(s)" in err
+    assert "matplotlib.use('TkAgg'): staying with Agg" in err
     assert code == 0
 
 

@@ -1,5 +1,7 @@
 """A TF1-era script that trains inside a FuncAnimation callback and plots its loss live (matplotlib 3.5 names)."""
-import matplotlib.pyplot as plt
+import matplotlib
+matplotlib.use("TkAgg")
+import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np
 import tensorflow as tf
 from matplotlib import cm

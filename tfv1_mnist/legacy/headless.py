@@ -14,7 +14,9 @@ the end and then closes it:
   frames never end), saves each open figure as a PNG in the run's figures
   folder, then closes the figures, as closing their windows would;
 * waits return at once: ``waitforbuttonpress`` gives None (matplotlib's
-  "timed out"), ``ginput`` gives ``[]``, ``pause`` returns.
+  "timed out"), ``ginput`` gives ``[]``, ``pause`` returns;
+* ``matplotlib.use("TkAgg")`` (any interactive backend) keeps Agg, with one
+  log line: there is no display to open a window on.
 
 Pattern: patches applied once, in the child only, when legacy code first
 imports matplotlib (`tfv1_mnist.legacy.shim.LegacyImport`'s hooks).
@@ -104,6 +106,29 @@ def _never_wait(self, timeout=0):
     del self, timeout
 
 
+def _keep_agg(matplotlib) -> None:
+    """``matplotlib.use`` of an interactive backend keeps Agg (said once); other backends are set as asked."""
+    try:
+        from matplotlib.backends import BackendFilter, backend_registry
+
+        interactive = {name.lower() for name in backend_registry.list_builtin(BackendFilter.INTERACTIVE)}
+    except ImportError:  # matplotlib < 3.9
+        interactive = {name.lower() for name in matplotlib.rcsetup.interactive_bk}
+    original = matplotlib.use
+    said = []
+
+    def use(backend, *args, **kwargs):
+        if str(backend).lower() not in interactive:
+            return original(backend, *args, **kwargs)
+        if not said:
+            said.append(backend)
+            _log.info("matplotlib.use(%r): staying with Agg (no display here); plt.show() saves the figures",
+                      backend)
+        return None
+
+    matplotlib.use = use
+
+
 def install(figures_dir: str | None, script: str) -> None:
     """Makes this process's matplotlib headless in the way the module docstring says.
 
@@ -111,6 +136,7 @@ def install(figures_dir: str | None, script: str) -> None:
       figures_dir: the folder ``plt.show()`` saves figures into; None: not saved.
       script: the script's path; its file name (without ``.py``) starts each figure's name.
     """
+    import matplotlib
     import matplotlib.animation as animation_lib
     import matplotlib.backend_bases as backend_bases
     import matplotlib.pyplot as plt
@@ -146,3 +172,4 @@ def install(figures_dir: str | None, script: str) -> None:
     plt.show = show
     plt.pause = pause
     backend_bases.FigureCanvasBase.start_event_loop = _never_wait
+    _keep_agg(matplotlib)
