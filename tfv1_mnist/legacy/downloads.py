@@ -95,6 +95,8 @@ def local_file_for(url, folder: str | os.PathLike) -> str | None:
 
 
 def _local_bytes(url) -> bytes | None:
+    if _key(url) is None:
+        return None
     with tempfile.TemporaryDirectory() as folder:
         path = local_file_for(url, folder)
         if path is None:
@@ -194,10 +196,10 @@ def keras_get_file() -> None:
     import importlib
 
     source = importlib.import_module("tf_keras.src.utils.data_utils")
-    source.urlopen = urllib.request.urlopen  # bound when tf_keras was imported, perhaps before `install`
     original = source.get_file
     if getattr(original, "_tfv1_mnist", False):
         return
+    source.urlopen = urllib.request.urlopen  # bound when tf_keras was imported, perhaps before `install`
 
     @functools.wraps(original)
     def get_file(fname=None, origin=None, *args, **kwargs):
