@@ -10,14 +10,10 @@ from __future__ import annotations
 
 import os
 import pathlib
-import re
-import subprocess
-import sys
 
 import pytest
 
-from tfv1_mnist import datasets, input_data
-from tfv1_mnist.legacy import runner
+from legacy_children import accuracy as _accuracy, run_all
 
 SCRIPTS = pathlib.Path(__file__).resolve().parent / "legacy_scripts"
 TIMEOUT = 480  # ten children share the cores
@@ -34,32 +30,10 @@ TRAINING_SCRIPTS = (
 def corpus(tmp_path_factory):
     """name -> (exit status, stdout, stderr, working folder)."""
     base = tmp_path_factory.mktemp("corpus")
-    cache = base / "empty-cache"
-    cache.mkdir()
-    env = {k: v for k, v in os.environ.items() if k not in (input_data.DATA_ENV, runner.LEGACY_KERAS_ENV)}
-    env.update({datasets.CACHE_ENV: str(cache), "TF_CPP_MIN_LOG_LEVEL": "3", "KERAS_HOME": str(base / "keras")})
     commands = {name: [str(SCRIPTS / f"{name}.py")] for name in TRAINING_SCRIPTS}
     commands["estimator_cnn"].append(str(base / "estimator_model"))
     commands["tf1_test_module"] = [str(SCRIPTS / "tf1_test_module.py")]
-    procs = {}
-    for name, script_args in commands.items():
-        folder = base / name
-        folder.mkdir()
-        procs[name] = (subprocess.Popen([sys.executable, "-m", "tfv1_mnist", "run-legacy", *script_args], cwd=folder,
-                                        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True), folder)
-    results = {}
-    for name, (proc, folder) in procs.items():
-        out, err = proc.communicate(timeout=TIMEOUT)
-        results[name] = (proc.returncode, out, err, folder)
-    return results
-
-
-def _accuracy(result) -> float:
-    code, out, err, _ = result
-    assert code == 0, err[-4000:]
-    found = re.findall(r"^Accuracy: ([0-9.]+)$", out, flags=re.M)
-    assert found, out[-2000:]
-    return float(found[-1])
+    return run_all(commands, base, TIMEOUT)
 
 
 @pytest.mark.parametrize("name", TRAINING_SCRIPTS)

@@ -34,7 +34,14 @@ import traceback
 import types
 import warnings
 
-from tfv1_mnist.legacy.common import LOG_LEVEL_ENV, WARNINGS_ENV, LegacyImportError, LegacySymbolError
+from tfv1_mnist.legacy.common import (
+    COMPAT_ENV,
+    FIGURES_ENV,
+    LOG_LEVEL_ENV,
+    WARNINGS_ENV,
+    LegacyImportError,
+    LegacySymbolError,
+)
 
 __all__ = ["child_main", "install"]
 
@@ -139,7 +146,33 @@ def _soft_placement(tf) -> None:
     base.__init__ = __init__
 
 
-def install(script_dir: str | os.PathLike, *, show_deprecations: bool = False) -> types.ModuleType:
+def _keras_hooks() -> None:
+    from tfv1_mnist.legacy.data import redirect_keras_mnist
+    from tfv1_mnist.legacy.downloads import keras_get_file
+
+    redirect_keras_mnist()
+    keras_get_file()
+
+
+def _matplotlib_hook(compat: bool, figures_dir: str | None, script: str):
+    def hook():
+        from tfv1_mnist.legacy import headless, mpl35
+
+        if compat:
+            mpl35.install()
+        headless.install(figures_dir, script)
+
+    return hook
+
+
+def install(
+    script_dir: str | os.PathLike,
+    *,
+    show_deprecations: bool = False,
+    compat: bool = True,
+    figures_dir: str | None = None,
+    script: str = "script",
+) -> types.ModuleType:
     """Makes this process run TF1-era code; returns what ``import tensorflow`` gives it.
 
     Only for a process that is given over to TF1 code (run-legacy's child,
@@ -149,15 +182,20 @@ def install(script_dir: str | os.PathLike, *, show_deprecations: bool = False) -
     Args:
       script_dir: the script's folder; modules there count as legacy code.
       show_deprecations: keep TensorFlow's deprecation warnings.
+      compat: give legacy code NumPy 1's and matplotlib 3.5's names (`numpy1`, `mpl35`).
+      figures_dir: where ``plt.show()`` saves the open figures (None: nowhere),
+        each named after ``script``, the script's path.
 
     Returns:
       The `TensorFlowV1` shim.
     """
     import tensorflow as tf
 
+    from tfv1_mnist.legacy import conversions, downloads
     from tfv1_mnist.legacy.contrib import ContribTree
-    from tfv1_mnist.legacy.data import legacy_input_data, redirect_keras_mnist
+    from tfv1_mnist.legacy.data import legacy_input_data
     from tfv1_mnist.legacy.keras2 import KerasTree
+    from tfv1_mnist.legacy.numpy1 import numpy1_module
     from tfv1_mnist.legacy.shim import LegacyImport, TensorFlowV1
     from tfv1_mnist.legacy.test_util_keywords import accept_tf1_keywords
     from tfv1_mnist.legacy.tutorial import MODULE_NAME, tutorial_mnist
@@ -179,9 +217,15 @@ def install(script_dir: str | os.PathLike, *, show_deprecations: bool = False) -
     contrib = ContribTree(input_data)
     sys.meta_path.insert(0, contrib)
     sys.meta_path.insert(1, _MissingExamplesFinder())
-    keras = KerasTree(on_first_use=redirect_keras_mnist)
+    conversions.install()
+    downloads.install()
+    keras = KerasTree(on_first_use=_keras_hooks)
     shim = TensorFlowV1(tf, contrib, keras=keras)
-    builtins.__import__ = LegacyImport(builtins.__import__, shim, os.fspath(script_dir), keras=keras)
+    builtins.__import__ = LegacyImport(
+        builtins.__import__, shim, os.fspath(script_dir), keras=keras,
+        proxies={"numpy": numpy1_module()} if compat else {},
+        hooks={"matplotlib": _matplotlib_hook(compat, figures_dir, script)},
+    )
     # Agg (set by the parent through MPLBACKEND) makes plt.show() a no-op; say nothing about it.
     warnings.filterwarnings("ignore", message=".*non-interactive, and thus cannot be shown")
     return shim
@@ -227,7 +271,13 @@ def child_main() -> None:
     script, args = sys.argv[1], sys.argv[2:]
     configure_child_logging()
     script_dir = os.path.dirname(os.path.abspath(script))
-    install(script_dir, show_deprecations=os.environ.pop(WARNINGS_ENV, "0") == "1")
+    install(
+        script_dir,
+        show_deprecations=os.environ.pop(WARNINGS_ENV, "0") == "1",
+        compat=os.environ.pop(COMPAT_ENV, "1") != "0",
+        figures_dir=os.environ.pop(FIGURES_ENV, None) or None,
+        script=script,
+    )
     sys.argv = [script, *args]
     sys.path[0] = script_dir  # was '' for `python -c`
     _exec_script(script)

@@ -24,8 +24,17 @@ _DATA_HELP = (
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """Adds ``[--data PATH] SCRIPT [ARGS...]`` to ``parser``."""
+    """Adds ``[--data PATH] [--no-compat] [--out DIR] SCRIPT [ARGS...]`` to ``parser``."""
     parser.add_argument("--data", metavar="PATH", default=None, help=_DATA_HELP)
+    parser.add_argument(
+        "--no-compat", dest="compat", action="store_false",
+        help="leave out the NumPy 1 and matplotlib 3.5 names run-legacy adds back (np.float, np.asfarray, "
+             "canvas.set_window_title...): the script sees the installed NumPy and matplotlib as they are",
+    )
+    parser.add_argument(
+        "--out", default=None, metavar="DIR",
+        help="the run's folder; plt.show() saves the script's open figures in DIR/figures (default: runs/legacy)",
+    )
     parser.add_argument("script", metavar="SCRIPT", help="the TF1-era Python script, unmodified")
     parser.add_argument(
         "args", nargs=argparse.REMAINDER, metavar="ARGS", help="arguments passed to the script (its sys.argv[1:])"
@@ -43,11 +52,12 @@ def run_command(args: argparse.Namespace) -> int:
         level = logging.DEBUG
     else:
         level = logging.INFO
-    return runner.run(args.script, args.args, data=args.data, log_level=level, show_deprecations=verbose > 0)
+    return runner.run(args.script, args.args, data=args.data, log_level=level, show_deprecations=verbose > 0,
+                      compat=getattr(args, "compat", True), out=getattr(args, "out", None))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m tfv1_mnist.legacy [-q] [-v] [--data PATH] SCRIPT [ARGS...]``."""
+    """``python -m tfv1_mnist.legacy [-q] [-v] [--data PATH] [--no-compat] [--out DIR] SCRIPT [ARGS...]``."""
     from tfv1_mnist.errors import ConfigError, DataError
 
     parser = argparse.ArgumentParser(

@@ -7,6 +7,7 @@ line behind an attribute access or import.
 
 from __future__ import annotations
 
+import importlib
 import linecache
 import os
 import re
@@ -15,16 +16,23 @@ import sys
 from tfv1_mnist.errors import Tfv1MnistError
 
 __all__ = [
+    "COMPAT_ENV",
+    "FIGURES_ENV",
     "LOG_LEVEL_ENV",
     "WARNINGS_ENV",
     "LegacyImportError",
     "LegacySymbolError",
     "LegacyUnsupportedError",
     "caller_symbol",
+    "rebind",
 ]
 
 #: The child's log level (a number), set by the parent.
 LOG_LEVEL_ENV = "TFV1_MNIST_LEGACY_LOG_LEVEL"
+#: "0": the child leaves out the NumPy-1 and matplotlib-3.5 names (``--no-compat``).
+COMPAT_ENV = "TFV1_MNIST_LEGACY_COMPAT"
+#: The folder where the child's ``plt.show()`` saves figures.
+FIGURES_ENV = "TFV1_MNIST_LEGACY_FIGURES"
 #: "1": the child keeps TensorFlow's and tf_keras' deprecation warnings (``-v``).
 WARNINGS_ENV = "TFV1_MNIST_LEGACY_WARNINGS"
 
@@ -71,3 +79,20 @@ def caller_symbol(pattern: str, default: str) -> tuple[str, str]:
     line = linecache.getline(frame.f_code.co_filename, frame.f_lineno)
     match = re.search(pattern, line)
     return (match.group(0) if match else default), where
+
+
+def rebind(module_names, attribute: str, original, replacement) -> None:
+    """Sets ``attribute`` to ``replacement`` in each of ``module_names`` where it is ``original``.
+
+    A library's public paths (``tf_keras.utils``, ``tf_keras.api._v1...``)
+    each hold their own reference to one function; all of them are pointed at
+    the replacement.  A module that cannot be imported (another version's API
+    path) is skipped.
+    """
+    for name in module_names:
+        try:
+            module = importlib.import_module(name)
+        except ImportError:
+            continue
+        if getattr(module, attribute, None) is original:
+            setattr(module, attribute, replacement)

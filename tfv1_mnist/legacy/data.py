@@ -126,15 +126,11 @@ def redirect_keras_mnist() -> None:
     """
     import importlib
 
+    from tfv1_mnist.legacy.common import rebind
+
     source = importlib.import_module("tf_keras.src.datasets.mnist")
     original = source.load_data
     if original is keras_mnist_load_data:
         return
-    for name in ("tf_keras.src.datasets.mnist", "tf_keras.datasets.mnist",
-                 "tf_keras.api._v1.keras.datasets.mnist", "tf_keras.api._v2.keras.datasets.mnist"):
-        try:
-            module = importlib.import_module(name)
-        except ImportError:  # a tf_keras without that API path
-            continue
-        if getattr(module, "load_data", None) is original:
-            module.load_data = keras_mnist_load_data
+    rebind(("tf_keras.src.datasets.mnist", "tf_keras.datasets.mnist", "tf_keras.api._v1.keras.datasets.mnist",
+            "tf_keras.api._v2.keras.datasets.mnist"), "load_data", original, keras_mnist_load_data)

@@ -21,7 +21,7 @@ from typing import Sequence
 
 from tfv1_mnist.errors import ConfigError, DataError
 from tfv1_mnist.input_data import DATA_ENV
-from tfv1_mnist.legacy.common import LOG_LEVEL_ENV, WARNINGS_ENV
+from tfv1_mnist.legacy.common import COMPAT_ENV, FIGURES_ENV, LOG_LEVEL_ENV, WARNINGS_ENV
 
 __all__ = ["run", "child_command"]
 
@@ -44,11 +44,19 @@ def child_command(script: str | os.PathLike, args: Sequence[str] = ()) -> list[s
     return [sys.executable, "-c", _BOOTSTRAP.format(root=_PACKAGE_ROOT), os.fspath(script), *args]
 
 
+#: Where the child's ``plt.show()`` saves figures, relative to the working folder, unless ``out`` is given.
+DEFAULT_OUT = "runs/legacy"
+
+
 def child_environment(
-    base: dict, *, data: str | None, log_level: int, show_deprecations: bool
+    base: dict, *, data: str | None, log_level: int, show_deprecations: bool, compat: bool = True,
+    figures_dir: str | None = None,
 ) -> dict:
     """The child's environment: ``base`` plus run-legacy's settings (``base`` is not changed)."""
     env = dict(base)
+    env[COMPAT_ENV] = "1" if compat else "0"
+    if figures_dir is not None:
+        env[FIGURES_ENV] = figures_dir
     if data is not None:
         env[DATA_ENV] = data
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -68,6 +76,7 @@ def run(
     cwd: str | os.PathLike | None = None,
     env: dict | None = None,
     show_deprecations: bool = False,
+    compat: bool = True, out: str | os.PathLike | None = None,
 ) -> int:
     """Runs an unmodified TF1-era script in a child process; returns its exit status.
 
@@ -87,6 +96,9 @@ def run(
       show_deprecations: keep TensorFlow's and tf_keras' known deprecation
         warnings (``tf.layers.dense is deprecated``...), which are hidden by
         default.
+      compat: give the script NumPy 1's and matplotlib 3.5's names (docs/legacy.md).
+      out: the run's folder (relative to ``cwd``; default `DEFAULT_OUT`), whose
+        ``figures/`` gets the figures open at each ``plt.show()``.
 
     Returns:
       The script's exit status (``128 + N`` if signal N ended it).
@@ -108,9 +120,9 @@ def run(
                     f"{data}: no such file or folder; --data takes an .npz file, a folder of IDX files, or 'sample'"
                 )
             data = str(path.resolve())
-    child_env = child_environment(
-        os.environ if env is None else env, data=data, log_level=log_level, show_deprecations=show_deprecations
-    )
+    figures = str((base / (DEFAULT_OUT if out is None else out) / "figures").resolve())
+    child_env = child_environment(os.environ if env is None else env, data=data, log_level=log_level,
+                                  show_deprecations=show_deprecations, compat=compat, figures_dir=figures)
     command = child_command(script, args)
     _log.debug("run-legacy: %s", " ".join(command[:1] + command[3:]))
     code = subprocess.run(command, env=child_env, cwd=cwd).returncode

@@ -87,12 +87,19 @@ class LegacyImport:
       keras: the `tfv1_mnist.legacy.keras2.KerasTree` that answers legacy
         code's ``import keras`` and ``from tensorflow[.python].keras... import``
         (None: ``import keras`` is ``import tf_keras``).
+      proxies: top-level module name -> the module legacy code gets instead
+        (e.g. ``{"numpy": NumPy1}``); its submodules stay the real ones.
+      hooks: top-level module name -> called after legacy code imports it
+        (e.g. matplotlib's headless set-up); each runs until it returns.
     """
 
-    def __init__(self, original, shim: types.ModuleType, script_dir: str, keras=None):
+    def __init__(self, original, shim: types.ModuleType, script_dir: str, keras=None, *,
+                 proxies=None, hooks=None):
         self._original = original
         self._shim = shim
         self._keras = keras
+        self._proxies = dict(proxies or {})
+        self._hooks = dict(hooks or {})
         self._script_dir = os.path.join(os.path.abspath(script_dir), "")
         roots = {sys.prefix, sys.base_prefix, sys.exec_prefix, _PACKAGE_ROOT}
         roots.update(p for p in sys.path if "site-packages" in p or "dist-packages" in p)
@@ -111,6 +118,14 @@ class LegacyImport:
 
     def __call__(self, name, globals=None, locals=None, fromlist=(), level=0):
         top = name.partition(".")[0]
+        if level == 0 and (top in self._proxies or top in self._hooks) and self._is_legacy(globals):
+            module = self._original(name, globals, locals, fromlist, level)
+            hook = self._hooks.pop(top, None)
+            if hook is not None:
+                hook()
+            if top in self._proxies and (not fromlist or name == top):
+                return self._proxies[top]
+            return module
         if level == 0 and top in ("tensorflow", "keras") and self._is_legacy(globals):
             keras = self._keras
             if top == "keras":  # TF1-era standalone Keras code: Keras 2, like its tf.keras
