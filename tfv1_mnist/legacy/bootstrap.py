@@ -165,6 +165,20 @@ def _matplotlib_hook(compat: bool, figures_dir: str | None, script: str):
     return hook
 
 
+def _tensorflow_v1(tf, show_deprecations: bool) -> None:
+    """TensorFlow's v2 behaviour off for this process, quietly; soft placement on."""
+    tf_logger = tf.get_logger()
+    level = tf_logger.level
+    tf_logger.setLevel(logging.ERROR)  # disable_v2_behavior's own deprecation notices
+    try:
+        tf.compat.v1.disable_v2_behavior()
+    finally:
+        tf_logger.setLevel(level)
+    if not show_deprecations:
+        _hide_deprecations(tf)
+    _soft_placement(tf)
+
+
 def install(
     script_dir: str | os.PathLike,
     *,
@@ -200,16 +214,7 @@ def install(
     from tfv1_mnist.legacy.test_util_keywords import accept_tf1_keywords
     from tfv1_mnist.legacy.tutorial import MODULE_NAME, tutorial_mnist
 
-    tf_logger = tf.get_logger()
-    level = tf_logger.level
-    tf_logger.setLevel(logging.ERROR)  # disable_v2_behavior's own deprecation notices
-    try:
-        tf.compat.v1.disable_v2_behavior()
-    finally:
-        tf_logger.setLevel(level)
-    if not show_deprecations:
-        _hide_deprecations(tf)
-    _soft_placement(tf)
+    _tensorflow_v1(tf, show_deprecations)
     accept_tf1_keywords()
     input_data = legacy_input_data()
     _register(_INPUT_DATA_PATH, input_data)
