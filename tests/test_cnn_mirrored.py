@@ -52,7 +52,11 @@ def test_two_logical_cpus_train_like_one_device(small):
 
 @pytest.mark.slow
 def test_a_mirrored_step_is_two_half_batches_summed_on_one_device(small):
-    """The only difference from one device is the order of the sum: bit for bit."""
+    """The only difference from one device is the order of the sums: a few ulps at most.
+
+    Two replicas running at once give each convolution fewer threads, and oneDNN splits its
+    sums by thread, so the last bit of a gradient may differ from a lone device's.
+    """
     import keras
     import tensorflow as tf
 
@@ -76,7 +80,7 @@ def test_a_mirrored_step_is_two_half_batches_summed_on_one_device(small):
         loss += float(part_loss)
     optimizer.apply_gradients(zip(grads, model.ordered_variables))
     for a, b in zip(got.weights, model.get_weights()):
-        np.testing.assert_array_equal(a, b)
+        np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-9)
     assert got.step_loss[0] == pytest.approx(loss, rel=1e-6)
 
 
