@@ -30,6 +30,7 @@ import traceback
 import types
 import warnings
 
+from tfv1_mnist import lifeline
 from tfv1_mnist.legacy.common import LOG_LEVEL_ENV, WARNINGS_ENV, LegacyImportError, LegacySymbolError
 
 __all__ = ["child_main", "install"]
@@ -215,6 +216,7 @@ def _exec_script(script: str) -> None:
 
 def child_main() -> None:
     """The child's entry point: ``sys.argv[1:]`` is ``SCRIPT ARGS...``."""
+    lifeline.bind_from_env()  # first: end with run-legacy, however it ends
     script, args = sys.argv[1], sys.argv[2:]
     configure_child_logging()
     script_dir = os.path.dirname(os.path.abspath(script))
