@@ -12,12 +12,15 @@ that imported it already.
 
 from __future__ import annotations
 
+import contextlib
 import errno
+import re
 import sys
+from typing import Iterator
 
 from tfv1_mnist.errors import CheckpointError, OutputError, ResourceError, Tfv1MnistError
 
-__all__ = ["typed", "one_line"]
+__all__ = ["typed", "one_line", "reading_checkpoint"]
 
 _SPACE_HINT = "free some space or choose another --out"
 _WRITE_HINT = "check its permissions or choose another --out"
@@ -25,8 +28,8 @@ _CHECKPOINT_HINT = "delete the damaged checkpoint, or start again without --resu
 _MEMORY_HINT = "use a smaller --batch-size, --steps or data set, or a machine with more memory"
 
 
-def _first_line(text: str) -> str:
-    lines = [line.strip() for line in str(text).splitlines() if line.strip()]
+def _first_line(text) -> str:
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
     return lines[0][:400] if lines else ""
 
 
@@ -41,10 +44,23 @@ def _from_os_error(err: OSError) -> Tfv1MnistError | None:
     return None
 
 
+def _op_text(err) -> str:
+    """The line of an ``OpError``'s message that says what failed (not "Graph execution error:")."""
+    message = re.sub(r"\{\{function_node [^}]*\}\}\s*", "", str(getattr(err, "message", "") or err))
+    lines = [line.strip() for line in message.splitlines() if line.strip()]
+    for line in lines:
+        if any(k in line.lower() for k in ("no space left", "permission denied", "read-only", "data loss",
+                                            "not found", "truncated", "corrupt")):
+            return line[:400]
+    useful = [line for line in lines if not line.lower().startswith(("graph execution error", "detected at node",
+                                                                     "file ", "[["))]
+    return (useful or lines or [type(err).__name__])[0][:400]
+
+
 def _from_op_error(err) -> Tfv1MnistError:
     import tensorflow as tf  # imported already: the error came from it
 
-    text = _first_line(getattr(err, "message", "") or err)
+    text = _op_text(err)
     if isinstance(err, tf.errors.ResourceExhaustedError):
         if "no space left" in text.lower():
             return OutputError(f"no space left on the device ({text}): {_SPACE_HINT}")
@@ -95,3 +111,22 @@ def typed(err: BaseException) -> Tfv1MnistError:
 def one_line(err: BaseException) -> str:
     """``typed(err)``'s message on one line."""
     return " ".join(str(typed(err)).split())
+
+
+@contextlib.contextmanager
+def reading_checkpoint(path: str) -> Iterator[None]:
+    """Turns the checkpoint reader's errors on a damaged ``path`` into a ``CheckpointError`` naming it.
+
+    TensorFlow's reader raises ``IndexError: Read less bytes than requested``
+    on a truncated file, ``DataLossError`` on a corrupt one.
+    """
+    try:
+        yield
+    except IndexError as err:
+        raise CheckpointError(f"checkpoint {path} is truncated ({_first_line(err)}): {_CHECKPOINT_HINT}") from err
+    except Exception as err:
+        tf_errors = sys.modules.get("tensorflow.python.framework.errors_impl")
+        if tf_errors is None or not isinstance(err, (tf_errors.DataLossError, tf_errors.OutOfRangeError)):
+            raise
+        raise CheckpointError(f"checkpoint {path} is damaged ({_op_text(err)}): "
+                              f"{_CHECKPOINT_HINT}") from err

@@ -43,7 +43,7 @@ import numpy as np
 import tensorflow as tf
 from keras.src.utils import io_utils
 
-from tfv1_mnist import contract
+from tfv1_mnist import contract, failures
 from tfv1_mnist.cnn import common
 from tfv1_mnist.cnn.steps import (
     StepRunner,
@@ -245,7 +245,8 @@ def train_and_evaluate(
     if resume and latest is None:
         _log.info("no checkpoint in %s; starting from epoch 1", ckpt_dir)
     if latest is not None:
-        run_seed = _check_resumable(latest, config)
+        with failures.reading_checkpoint(latest):
+            run_seed = _check_resumable(latest, config)
     else:
         run_seed = config.seed if config.seed is not None else common.draw_run_seed()
         if save_dir is not None and save_dir.exists():
@@ -270,7 +271,8 @@ def train_and_evaluate(
         manager = tf.train.CheckpointManager(checkpoint, str(save_dir), max_to_keep=2,
                                              checkpoint_name="ckpt")
     if latest is not None:
-        checkpoint.restore(latest).assert_existing_objects_matched()
+        with failures.reading_checkpoint(latest):
+            checkpoint.restore(latest).assert_existing_objects_matched()
         history = json.loads(history_var.numpy().decode())
         _log.info("resumed from %s after epoch %d", latest, int(epoch_var.numpy()))
 

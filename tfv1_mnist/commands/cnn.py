@@ -14,10 +14,11 @@ runs the job as that strategy needs (docs/distribute.md).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import sys
 
-from tfv1_mnist.commands import add_data_argument, add_out_argument, add_seed_argument
+from tfv1_mnist.commands import add_data_argument, add_out_argument, add_seed_argument, staged_out
 from tfv1_mnist.config import CNNConfig
 from tfv1_mnist.distribute.strategy import KINDS, StrategySpec
 
@@ -100,6 +101,17 @@ def _strategy_from_args(args: argparse.Namespace) -> StrategySpec:
                         cluster_timeout=args.cluster_timeout)
 
 
+def _run_folder(args: argparse.Namespace, strategy: StrategySpec):
+    """The run folder (``staged_out``, with ``--resume``'s checkpoints); a non-chief
+    worker of a ``TF_CONFIG`` cluster writes nothing to ``--out`` and takes no lock."""
+    if strategy.kind == "multi-worker" and strategy.workers is None:
+        from tfv1_mnist.distribute.cluster import ClusterSpec
+
+        if not ClusterSpec.from_env().is_chief:
+            return contextlib.nullcontext(args.out)
+    return staged_out(args, carry=("checkpoints",) if args.resume else ())
+
+
 def run_cnn(args: argparse.Namespace) -> int:
     """``tfv1-mnist cnn``: trains, then prints the test accuracy and what it wrote."""
     from tfv1_mnist.pipelines import cnn as cnn_pipeline
@@ -107,10 +119,11 @@ def run_cnn(args: argparse.Namespace) -> int:
     cfg = _config_from_args(args)
     strategy = _strategy_from_args(args)
     progress = not getattr(args, "quiet", False)
-    result = cnn_pipeline.start(cfg, args.data, str(args.out), resume=bool(args.resume), progress=progress,
-                                strategy=strategy, deadline=args.deadline)
+    with _run_folder(args, strategy) as target:
+        result = cnn_pipeline.start(cfg, args.data, str(target), resume=bool(args.resume), progress=progress,
+                                    strategy=strategy, deadline=args.deadline)
     print(f"test accuracy: {result['test_accuracy']:.4f}  (test loss {result['test_loss']:.4f})")
-    print(f"wrote {result['out']}/metrics.json, history.png, checkpoints/, saved_model/, "
+    print(f"wrote {args.out}/metrics.json, history.png, checkpoints/, saved_model/, "
           "model.keras, tensorboard/")
     return 0
 

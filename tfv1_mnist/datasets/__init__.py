@@ -36,6 +36,7 @@ import os
 import pathlib
 
 from tfv1_mnist.datasets.cache import CACHE_ENV, cache_dir, fetch_hint
+from tfv1_mnist.datasets.filekind import check_regular
 from tfv1_mnist.datasets.idx import (
     IMAGE_MAGIC,
     LABEL_MAGIC,
@@ -143,6 +144,7 @@ def load(spec: str | os.PathLike | None = None) -> Mnist:
         _log.info("Using the embedded sample (%d train / %d test digits)", data.num_train, data.num_test)
         return data
     path = pathlib.Path(spec).expanduser()
+    check_regular(path)
     if path.is_dir():
         if find_idx_files(path, missing_ok=True) is None and (path / "mnist.npz").is_file():
             data = read_npz(path / "mnist.npz")
