@@ -29,7 +29,7 @@ _MEMORY_HINT = "use a smaller --batch-size, --steps or data set, or a machine wi
 
 
 def _first_line(text) -> str:
-    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    lines = [line.strip() for line in str(text).splitlines() if line.strip()]
     return lines[0][:400] if lines else ""
 
 
@@ -110,7 +110,10 @@ def typed(err: BaseException) -> Tfv1MnistError:
 
 def one_line(err: BaseException) -> str:
     """``typed(err)``'s message on one line."""
-    return " ".join(str(typed(err)).split())
+    try:
+        return " ".join(str(typed(err)).split())
+    except Exception:  # never a traceback from the one place that prevents them
+        return f"{type(err).__name__}; run again with -v for the traceback"
 
 
 @contextlib.contextmanager

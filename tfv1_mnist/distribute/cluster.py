@@ -39,6 +39,7 @@ import tempfile
 import time
 from typing import Iterator, Mapping
 
+from tfv1_mnist import console
 from tfv1_mnist.errors import ConfigError, Tfv1MnistError
 
 __all__ = ["ClusterError", "Task", "ClusterSpec", "write_dir", "reachable", "wait_for_peers",
@@ -244,11 +245,11 @@ def wait_for_peers(spec: ClusterSpec, timeout: float, poll: float = 0.2) -> floa
 # cannot stop it.  It ends with this process, or ends this process at the deadline.
 _WATCHDOG = (
     "import os, sys, time\n"
-    "parent, end = int(sys.argv[1]), time.monotonic() + float(sys.argv[2])\n"
+    "parent, end, fd = int(sys.argv[1]), time.monotonic() + float(sys.argv[2]), int(sys.argv[4])\n"
     "while os.getppid() == parent and time.monotonic() < end:\n"
     "    time.sleep(0.05)\n"
     "if os.getppid() == parent:\n"
-    "    os.write(2, sys.argv[3].encode('utf-8', 'replace'))\n"
+    "    os.write(fd, sys.argv[3].encode('utf-8', 'replace'))\n"
     "    os.kill(parent, 9)\n"
 )
 
@@ -263,8 +264,9 @@ def hard_deadline(seconds: float, message: str) -> Iterator[None]:
     line and kills this process.  It ends itself when this process ends.
     """
     line = f"tfv1-mnist: error: {message}\n"
+    fd = console.terminal_stderr()  # not the filter's pipe: its relay thread needs the GIL
     dog = subprocess.Popen([sys.executable, "-I", "-S", "-c", _WATCHDOG, str(os.getpid()),
-                            repr(float(seconds)), line], stdin=subprocess.DEVNULL)
+                            repr(float(seconds)), line, str(fd)], stdin=subprocess.DEVNULL, pass_fds=(fd,))
     try:
         yield
     finally:
