@@ -190,6 +190,9 @@ class Implementation:
       summary: one line saying what it is ("graph mode, Session, GradientDescentOptimizer").
       note: what it does differently from the model's reference *by design*
         (another kernel, another constant), quoted in ``compare``'s explanations.
+      native_train: its own trainer, with its own signature and result
+        (``softmax.v1.train``), which the model's command pipeline runs; None
+        where the pipeline does not offer it.
     """
 
     model: str
@@ -197,6 +200,7 @@ class Implementation:
     train: Trainer
     summary: str = ""
     note: str = ""
+    native_train: Callable[..., Any] | None = None
 
     def __post_init__(self):
         for field in ("model", "name"):

@@ -97,6 +97,14 @@ def _child(conn, parent_pid: int, seed: int | None, log_level: int, env: Mapping
         conn.close()
 
 
+def _stop(proc, *, interrupted: bool) -> None:
+    """Stops the child: after Ctrl-C (which reached it too) it has 5 s to end; then SIGTERM, then SIGKILL."""
+    if interrupted:
+        proc.join(timeout=5)
+    lifeline.stop(proc.is_alive, proc.terminate, proc.kill)
+    proc.join()
+
+
 def run_isolated(seed: int | None, fn: Callable, *args: Any, env: Mapping[str, str] | None = None,
                  timeout: float | None = None, **kwargs: Any) -> Any:
     """Runs ``fn(*args, **kwargs)`` in a fresh spawned process, seeded when ``seed`` is given.
@@ -144,14 +152,8 @@ def run_isolated(seed: int | None, fn: Callable, *args: Any, env: Mapping[str, s
                 f"the isolated job {name!r} died without a result "
                 f"(exit code {proc.exitcode}); run it again with -v for details") from None
         proc.join()
-    except KeyboardInterrupt:  # Ctrl-C reached the child too: give it a moment to stop
-        proc.join(timeout=5)
-        lifeline.stop(proc.is_alive, proc.terminate, proc.kill)
-        proc.join()
-        raise
-    except lifeline.Terminated:  # passed on
-        lifeline.stop(proc.is_alive, proc.terminate, proc.kill)
-        proc.join()
+    except (KeyboardInterrupt, lifeline.Terminated) as err:
+        _stop(proc, interrupted=isinstance(err, KeyboardInterrupt))
         raise
     finally:
         parent_conn.close()

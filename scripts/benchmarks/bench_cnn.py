@@ -86,14 +86,14 @@ def _variant_models():
     """CNN subclasses for the model-level variants."""
     import tensorflow as tf
 
-    from tfv1_mnist.cnn import common, v2 as cnn_v2
+    from tfv1_mnist.cnn import inputs, seeded, shapes, v2 as cnn_v2
 
     class Im2colCNN(cnn_v2.CNN):
         """conv2 as patches [N,10,10,448] @ kernel [448,10]."""
 
         def __call__(self, images):
             k1, b1, k2, b2, w3, b3, w4, b4 = self.ordered_variables
-            x = common.as_nhwc(common.scale_images(images, self.normalize))
+            x = inputs.as_nhwc(inputs.scale_images(images, self.normalize))
             x = tf.nn.relu(tf.nn.bias_add(tf.nn.conv2d(x, k1, 1, "VALID"), b1))
             x = tf.nn.max_pool2d(x, 2, 2, "VALID")
             # extract_patches orders each patch (row, col, channel), as HWIO flattens.
@@ -109,7 +109,7 @@ def _variant_models():
     class UnfusedCNN(cnn_v2.CNN):
         def __call__(self, images):
             k1, b1, k2, b2, w3, b3, w4, b4 = self.ordered_variables
-            x = common.as_nhwc(common.scale_images(images, self.normalize))
+            x = inputs.as_nhwc(inputs.scale_images(images, self.normalize))
             x = tf.nn.relu(tf.nn.conv2d(x, k1, 1, "VALID") + b1)
             x = tf.nn.max_pool2d(x, 2, 2, "VALID")
             x = tf.nn.relu(tf.nn.conv2d(x, k2, 1, "VALID") + b2)
@@ -123,7 +123,7 @@ def _variant_models():
 
         def __call__(self, images):
             k1, b1, k2, b2, w3, b3, w4, b4 = self.ordered_variables
-            x = common.as_nhwc(common.scale_images(images, self.normalize))
+            x = inputs.as_nhwc(inputs.scale_images(images, self.normalize))
             x = tf.nn.relu(tf.nn.bias_add(tf.nn.conv2d(x, k1, 1, "VALID"), b1))
             x = tf.nn.max_pool2d(x, 2, 2, "VALID")
             p = tf.concat([x[:, i:i + 10, j:j + 10, :] for i in range(4) for j in range(4)], -1)
@@ -138,7 +138,7 @@ def _variant_models():
     class NchwCNN(cnn_v2.CNN):
         def __call__(self, images):
             k1, b1, k2, b2, w3, b3, w4, b4 = self.ordered_variables
-            x = common.scale_images(images, self.normalize)
+            x = inputs.scale_images(images, self.normalize)
             x = tf.reshape(x, [-1, 1, 28, 28])
             f = "NCHW"
             x = tf.nn.relu(tf.nn.bias_add(tf.nn.conv2d(x, k1, 1, "VALID", data_format=f), b1,
@@ -161,7 +161,7 @@ def _make_contenders(data, init, variants) -> dict[str, Callable[[], float]]:
     import numpy as np
     import tensorflow as tf
 
-    from tfv1_mnist.cnn import common, keras_reference, v2 as cnn_v2
+    from tfv1_mnist.cnn import inputs, keras_reference, seeded, shapes, steps as cnn_steps, v2 as cnn_v2
 
     x, y = data.x_train, data.y_train
     n = len(x)
@@ -170,7 +170,7 @@ def _make_contenders(data, init, variants) -> dict[str, Callable[[], float]]:
     contenders: dict[str, Callable[[], float]] = {}
 
     # The seed's program: float32 [N,28,28,1] raw pixels, fit(batch_size=32).
-    x_keras = common.prepare_images(x, normalize=False)
+    x_keras = inputs.prepare_images(x, normalize=False)
     y_keras = y.astype(np.int64)
     kmodel = keras_reference.build_model()
     kmodel.set_weights(init)
@@ -228,13 +228,13 @@ def _make_contenders(data, init, variants) -> dict[str, Callable[[], float]]:
 
             runner = lambda it, k: run(it, tf.constant(k, tf.int32))  # noqa: E731
         else:
-            runner = cnn_v2.StepRunner(model, opt)
+            runner = cnn_steps.StepRunner(model, opt)
 
         def epoch() -> float:
             model.set_weights(init)
             order = order_rng.permutation(n).astype(np.int64)
             start = time.perf_counter()
-            it = iter(common.make_dataset(x_t, y_t, order, BATCH_SIZE))
+            it = iter(inputs.make_dataset(x_t, y_t, order, BATCH_SIZE))
             done = 0
             while done < steps:
                 k = min(steps_per_call, steps - done)
@@ -244,7 +244,7 @@ def _make_contenders(data, init, variants) -> dict[str, Callable[[], float]]:
             return time.perf_counter() - start
 
         # Trace on a short epoch of the same shapes.
-        it = iter(common.make_dataset(x_t, y_t, np.arange(BATCH_SIZE * 2 + 5), BATCH_SIZE))
+        it = iter(inputs.make_dataset(x_t, y_t, np.arange(BATCH_SIZE * 2 + 5), BATCH_SIZE))
         for k in (2, 1):
             runner(it, k)
         return epoch
@@ -259,7 +259,7 @@ def _make_contenders(data, init, variants) -> dict[str, Callable[[], float]]:
             losses = tf.TensorArray(tf.float32, size=tf.shape(index_matrix)[0])
             for i in tf.range(tf.shape(index_matrix)[0]):
                 idx = index_matrix[i]
-                loss, _ = cnn_v2.train_step(model, opt, tf.gather(x_t, idx), tf.gather(y_t, idx))
+                loss, _ = cnn_steps.train_step(model, opt, tf.gather(x_t, idx), tf.gather(y_t, idx))
                 losses = losses.write(i, loss)
             return losses.stack()
 
@@ -317,14 +317,14 @@ def run_peers(x, y, quick: bool, data_name: str) -> Iterator[dict]:
     import numpy as np
     from benchmarks import rounds
 
-    from tfv1_mnist.cnn import common
+    from tfv1_mnist.cnn import inputs, seeded, shapes
 
     contenders = peer_contenders()
     n_rounds = 1 if quick else int(os.environ.get("BENCH_PEER_ROUNDS", 5))
-    init = common.initial_weights(0)
+    init = seeded.initial_weights(0)
     with tempfile.TemporaryDirectory(prefix="bench-cnn-") as tmp:
         workload = pathlib.Path(tmp) / "cnn.npz"
-        np.savez(workload, x_train=x, y_train=y, order=common.epoch_indices(len(x), 0, 0),
+        np.savez(workload, x_train=x, y_train=y, order=seeded.epoch_indices(len(x), 0, 0),
                  batch_size=np.int64(BATCH_SIZE), learning_rate=np.float32(0.001),
                  **{f"w{i}": w for i, w in enumerate(init)})
         _log(f"peers: {len(x)} examples, {n_rounds} round(s), fresh processes")
@@ -335,7 +335,7 @@ def run_peers(x, y, quick: bool, data_name: str) -> Iterator[dict]:
         seconds = summary.get("train_seconds")
         extra = {}
         if seconds:
-            extra["gflops"] = len(x) * common.TRAIN_FLOPS_PER_EXAMPLE / seconds / 1e9
+            extra["gflops"] = len(x) * shapes.TRAIN_FLOPS_PER_EXAMPLE / seconds / 1e9
             if keras:
                 extra["ratio_to_keras_fit"] = seconds / keras["train_seconds"]
         yield {"bench": "cnn_peers", "dataset": data_name, "examples": len(x),
@@ -358,7 +358,7 @@ def _run_in_process(data, data_x, data_y, n, quick) -> Iterator[dict]:
     """The in-process ablations: ``cnn_v2``'s variants against ``fit``, interleaved."""
     import tensorflow as tf
 
-    from tfv1_mnist.cnn import common
+    from tfv1_mnist.cnn import inputs, seeded, shapes
 
     class _Train:  # just the training arrays
         x_train, y_train = data_x, data_y
@@ -366,7 +366,7 @@ def _run_in_process(data, data_x, data_y, n, quick) -> Iterator[dict]:
     rounds = int(os.environ.get("BENCH_CNN_ROUNDS", 1 if quick else 3))
     variants = tuple(v for v in os.environ.get("BENCH_CNN_VARIANTS", "").split(",") if v) \
         or DEFAULT_VARIANTS
-    init = common.initial_weights(0)
+    init = seeded.initial_weights(0)
     _log(f"{data.name}: {n} examples, batch {BATCH_SIZE}, {rounds} round(s), "
          f"variants {', '.join(variants)}")
     contenders = _make_contenders(_Train, init, variants)
@@ -432,7 +432,7 @@ def _run_in_process(data, data_x, data_y, n, quick) -> Iterator[dict]:
             # it counts the thread pools' spin-waiting too.
             "cpu_seconds": statistics.median(cpu[name]),
             "cpu_ratio": statistics.median(cpu_ratios[name]),
-            "gflops": n * common.TRAIN_FLOPS_PER_EXAMPLE / median / 1e9,
+            "gflops": n * shapes.TRAIN_FLOPS_PER_EXAMPLE / median / 1e9,
             "examples_per_second": n / median,
             "threads": threads,
             "tensorflow": tf.__version__,

@@ -1,21 +1,22 @@
 """The ``cnn``-group commands of ``tfv1-mnist``: ``cnn``, ``predict`` and ``evaluate``.
 
-Pattern (Flax's ``main.py``): flags override ``CNNConfig`` fields, the work
-happens in the pipeline ``tfv1_mnist.pipelines.cnn`` (training, metrics,
-TensorBoard, export), and the command prints.  TensorFlow is imported only
-when a command runs.  With ``--seed`` the training job runs through
-``determinism.run_seeded`` (a spawned process with op determinism on), so a
-seeded run never switches the calling process into determinism.
-``--strategy``, ``--replicas``, ``--workers``, ``--cluster-timeout`` and
-``--deadline`` fill a ``distribute.StrategySpec``; the pipeline's ``start``
-runs the job as that strategy needs (docs/distribute.md).
+Pattern (Flax's ``main.py``): flags override ``CNNConfig`` fields, the command
+loads ``--data``, the work happens in the pipeline
+``tfv1_mnist.pipelines.cnn.train_and_evaluate`` (training, metrics,
+TensorBoard, export; a seeded run in a child process with op determinism on),
+and the command prints.  TensorFlow is imported only when a command runs.
+``--strategy``, ``--replicas``, ``--workers`` and ``--cluster-timeout`` fill a
+``distribute.StrategySpec``; the pipeline runs the job as that strategy needs
+(docs/distribute.md).
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import logging
+import pathlib
 import sys
 
 from tfv1_mnist.commands import add_data_argument, add_out_argument, add_seed_argument, staged_out
@@ -51,23 +52,7 @@ def register(subparsers) -> None:
     p.add_argument("--resume", action="store_true",
                    help="continue from the latest checkpoint in OUT/checkpoints (also with another "
                    "number of replicas or workers)")
-    spec = StrategySpec()
-    p.add_argument("--strategy", choices=KINDS, default=spec.kind,
-                   help="tf.distribute strategy: default (one device), mirrored (several devices of "
-                   "this machine, in a child process) or multi-worker (several processes or machines; "
-                   "each reads TF_CONFIG unless --workers starts them) (default: %(default)s)")
-    p.add_argument("--replicas", type=int, default=spec.replicas, metavar="N",
-                   help="devices of a mirrored run: N GPUs, or without a GPU the CPU split into N "
-                   "logical devices (default: %(default)s)")
-    p.add_argument("--workers", type=int, default=None, metavar="N",
-                   help="with --strategy multi-worker: start N local worker processes on 127.0.0.1 "
-                   "ports picked here, their output lines prefixed [worker i]")
-    p.add_argument("--cluster-timeout", type=float, default=spec.cluster_timeout, metavar="SECONDS",
-                   help="seconds a multi-worker worker waits for its peers before it exits naming the "
-                   "missing one (default: %(default)g)")
-    p.add_argument("--deadline", type=float, default=3600.0, metavar="SECONDS",
-                   help="with --workers: seconds the whole run may take before every worker is killed "
-                   "(default: %(default)g)")
+    _add_strategy_arguments(p)
     p.set_defaults(func=run_cnn)
 
     p = subparsers.add_parser(
@@ -88,6 +73,27 @@ def register(subparsers) -> None:
                    help="the --out folder of `tfv1-mnist cnn`, or its saved_model/ subfolder")
     add_data_argument(p)
     p.set_defaults(func=run_evaluate)
+
+
+def _add_strategy_arguments(p: argparse.ArgumentParser) -> None:
+    """``--strategy``, ``--replicas``, ``--workers``, ``--cluster-timeout`` and ``--deadline``."""
+    spec = StrategySpec()
+    p.add_argument("--strategy", choices=KINDS, default=spec.kind,
+                   help="tf.distribute strategy: default (one device), mirrored (several devices of "
+                   "this machine, in a child process) or multi-worker (several processes or machines; "
+                   "each reads TF_CONFIG unless --workers starts them) (default: %(default)s)")
+    p.add_argument("--replicas", type=int, default=spec.replicas, metavar="N",
+                   help="devices of a mirrored run: N GPUs, or without a GPU the CPU split into N "
+                   "logical devices (default: %(default)s)")
+    p.add_argument("--workers", type=int, default=None, metavar="N",
+                   help="with --strategy multi-worker: start N local worker processes on 127.0.0.1 "
+                   "ports picked here, their output lines prefixed [worker i]")
+    p.add_argument("--cluster-timeout", type=float, default=spec.cluster_timeout, metavar="SECONDS",
+                   help="seconds a multi-worker worker waits for its peers before it exits naming the "
+                   "missing one (default: %(default)g)")
+    p.add_argument("--deadline", type=float, default=3600.0, metavar="SECONDS",
+                   help="with --workers: seconds the whole run may take before every worker is killed "
+                   "(default: %(default)g)")
 
 
 def _config_from_args(args: argparse.Namespace) -> CNNConfig:
@@ -114,17 +120,18 @@ def _run_folder(args: argparse.Namespace, strategy: StrategySpec):
 
 def run_cnn(args: argparse.Namespace) -> int:
     """``tfv1-mnist cnn``: trains, then prints the test accuracy and what it wrote."""
+    from tfv1_mnist import datasets
     from tfv1_mnist.pipelines import cnn as cnn_pipeline
 
     cfg = _config_from_args(args)
     strategy = _strategy_from_args(args)
+    data = datasets.load(args.data)
     progress = not getattr(args, "quiet", False)
     with _run_folder(args, strategy) as target:
-        result = cnn_pipeline.start(cfg, args.data, str(target), resume=bool(args.resume), progress=progress,
-                                    strategy=strategy, deadline=args.deadline)
-    print(f"test accuracy: {result['test_accuracy']:.4f}  (test loss {result['test_loss']:.4f})")
-    print(f"wrote {args.out}/metrics.json, history.png, checkpoints/, saved_model/, "
-          "model.keras, tensorboard/")
+        run = cnn_pipeline.train_and_evaluate(cfg, data, target, strategy=strategy, resume=bool(args.resume),
+                                              progress=progress, deadline=args.deadline)
+    print(f"test accuracy: {run.test_accuracy:.4f}  (test loss {run.metrics['test_loss']:.4f})")
+    print(dataclasses.replace(run, workdir=pathlib.Path(args.out)).describe())  # not the staging folder
     return 0
 
 
@@ -159,7 +166,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
     """``tfv1-mnist evaluate``: accuracy and confusion matrix on the test split."""
     import numpy as np
 
-    from tfv1_mnist import datasets
+    from tfv1_mnist import datasets, report
     from tfv1_mnist.cnn import export
 
     model = export.load_exported(args.model)
@@ -167,8 +174,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
     proba = model.predict_proba(data.x_test)
     pred = proba.argmax(1)
     y = np.asarray(data.y_test).astype(np.int64)
-    matrix = np.zeros((10, 10), np.int64)
-    np.add.at(matrix, (y, pred), 1)
+    matrix = report.confusion_matrix(y, pred)
     accuracy = float((pred == y).mean()) if len(y) else float("nan")
     print(f"{data.name} test set: {len(y)} examples, accuracy {accuracy:.4f}")
     print(format_confusion(matrix.tolist(), list(getattr(data, "class_names", range(10)))))

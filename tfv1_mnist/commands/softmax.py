@@ -10,14 +10,14 @@ command runs.
 from __future__ import annotations
 
 import argparse
-import os
+import dataclasses
+import pathlib
 import sys
 
-from tfv1_mnist import batching
 from tfv1_mnist.commands import add_data_argument, add_out_argument, add_seed_argument, staged_out
 from tfv1_mnist.config import SoftmaxConfig
 
-__all__ = ["register", "run_softmax", "config_from_args", "validation_size_for"]
+__all__ = ["register", "run_softmax", "config_from_args"]
 
 IMPLS = ("v1", "v2")
 
@@ -75,15 +75,6 @@ def config_from_args(args: argparse.Namespace) -> SoftmaxConfig:
         stop_on_nan=bool(args.stop_on_nan), xla=bool(getattr(args, "xla", False)))
 
 
-def validation_size_for(num_train: int) -> int:
-    """TF1's validation split (5000 of 60000), scaled down for smaller training sets.
-
-    ``batching.tf1_validation_size``, as ``softmax.prepare`` and
-    ``compare.seed_validation_size`` apply it: 333 of the sample's 4000.
-    """
-    return batching.tf1_validation_size(num_train)
-
-
 def _print_weights(step: int, loss: float, weights, biases) -> None:
     # The seed printed W after every step.
     print(f"step {step}: loss {loss}")
@@ -105,9 +96,7 @@ def run_softmax(args: argparse.Namespace) -> int:
             config, mnist, stage, impl=args.impl, progress=progress,
             step_callback=_print_weights if print_weights else None)
     result = run.result
-    out = args.out
-    print(f"wrote {os.path.join(out, run.metrics_path.name)}, {os.path.join(out, run.loss_plot.name)}, "
-          f"{os.path.join(out, run.checkpoint_dir.name)}/ and {os.path.join(out, run.tensorboard_dir.name)}/")
+    print(dataclasses.replace(run, workdir=pathlib.Path(args.out)).describe())  # not the staging folder
     if result.nan_steps:
         print(f"{result.nan_steps} of {config.steps} steps had a non-finite loss"
               + (" (use --loss stable)" if config.loss == "naive" else ""))

@@ -7,7 +7,7 @@ config's seed *once*, trains every implementation from copies of them, and
 hands the results to ``metrics.compare_results``.  Any difference then comes
 from the computation alone.
 
-``run`` does that in this process.  ``run_isolated`` does it in a child
+``run`` does that in this process.  ``run_in_child`` does it in a child
 process (``determinism.run_isolated``), because the known sources of spurious
 difference must be switched before TensorFlow starts or cannot be switched
 back: ``TF_ENABLE_ONEDNN_OPTS`` is read once at import, op determinism is
@@ -29,7 +29,7 @@ from tfv1_mnist.compare import metrics
 from tfv1_mnist.compare.registry import Registry, default_registry, load_registry
 from tfv1_mnist.errors import ConfigError
 
-__all__ = ["SCHEMA_VERSION", "environment", "compare_model", "run", "run_isolated"]
+__all__ = ["SCHEMA_VERSION", "environment", "compare_model", "run", "run_in_child"]
 
 _log = logging.getLogger(__name__)
 
@@ -45,7 +45,7 @@ def environment() -> dict:
       ``onednn`` (``TF_ENABLE_ONEDNN_OPTS`` as this process saw it at import:
       ``"0"``, ``"1"`` or ``"default"``), ``op_determinism`` (bool), ``tf32``
       (bool; only matters on GPUs), ``devices`` (the physical device types) and
-      ``isolated`` (whether this is a child process started by ``run_isolated``).
+      ``isolated`` (whether this is a child process started by ``run_in_child``).
     """
     import tensorflow as tf
 
@@ -156,7 +156,7 @@ def run(data, *, registry: Registry | None = None, model: str = "all", seed: int
       train_examples, test_examples: use only the first examples (a short run).
       deterministic: enable op determinism (irreversible for this process, and
         unseeded random ops raise afterwards) and turn TF32 off first.
-        ``run_isolated`` does this, in a child process.
+        ``run_in_child`` does this, in a child process.
 
     Returns:
       ``{"schema_version", "model", "environment", "models": {name: section},
@@ -196,7 +196,7 @@ def _child_run(data, registry, kwargs: dict) -> dict:
     return outputs.to_jsonable(result)  # as compare.json holds it: non-finite numbers are None
 
 
-def run_isolated(data, *, onednn: bool = False, timeout: float | None = None,
+def run_in_child(data, *, onednn: bool = False, timeout: float | None = None,
                  registry: Registry | str | None = None, **kwargs) -> dict:
     """Runs ``run(data, **kwargs)`` in a child process with a chosen oneDNN setting.
 

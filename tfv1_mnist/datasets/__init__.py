@@ -18,7 +18,8 @@ decompressed bytes, which keeps loading copy-free); call ``.copy()`` before
 modifying one in place.
 
 Modules: `records` (the `Mnist` record, class names, checksums and
-fingerprints), `npz` and `idx` (readers and writers), `sample` (the embedded
+fingerprints), `npz` and `idx` (readers), `inflate` (bounded gunzip),
+`writers` (IDX and npz written atomically), `sample` (the embedded
 sample), `cache` (the cache folder, ``$TFV1_MNIST_CACHE``) and `fetch` (the
 downloader; import it as ``tfv1_mnist.datasets.fetch``).  This package's
 namespace re-exports their public names.
@@ -44,10 +45,8 @@ from tfv1_mnist.datasets.idx import (
     idx_candidates,
     read_idx,
     read_idx_folder,
-    write_idx,
-    write_idx_folder,
 )
-from tfv1_mnist.datasets.npz import NpyHeader, read_npz, read_npz_headers, write_npz
+from tfv1_mnist.datasets.npz import NpyHeader, read_npz, read_npz_headers
 from tfv1_mnist.datasets.records import (
     CLASS_NAMES,
     FASHION_CLASS_NAMES,
@@ -65,6 +64,7 @@ from tfv1_mnist.datasets.records import (
     idx_folder_sha256,
 )
 from tfv1_mnist.datasets.sample import sample_file, sample_path
+from tfv1_mnist.datasets.writers import write_idx, write_idx_folder, write_npz
 from tfv1_mnist.errors import DataError
 
 __all__ = [

@@ -56,8 +56,8 @@ from tfv1_mnist.input_data.dataset import (
     extract_images,
     extract_labels,
     image_dtype,
-    private_rng,
 )
+from tfv1_mnist.input_data.seeds import private_rng
 
 __all__ = [
     "DEFAULT_SOURCE_URL",

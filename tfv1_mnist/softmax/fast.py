@@ -1,6 +1,6 @@
 """The softmax regressor's fast path: all the steps in one XLA-compiled loop.
 
-Pattern: one step builder shared by both twins, as ``common`` shares the data
+Pattern: one step builder shared by both twins, as ``data`` shares the floats
 and checks.  ``make_steps(config)`` returns a ``tf.function`` with
 ``jit_compile=True`` holding a functional ``While`` over a table of batch
 indices: per step it gathers the batch from the resident training set,

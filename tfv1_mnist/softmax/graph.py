@@ -4,10 +4,9 @@ Pattern: TF 1.x ``mnist.py``, which only builds: ``placeholder_inputs``,
 ``inference`` (in the name scope ``softmax_linear``, variables ``weights`` and
 ``biases``), ``loss``, ``training`` (``GradientDescentOptimizer``) and
 ``evaluation`` (the count of right answers), plus ``fill_feed_dict``.  Beside
-them, what ``v1.train`` runs: ``build_loop``, the seed's steps as one TF1
-``while_loop`` in the graph (built graph-locally by ``tf1_while_loop``, with no
-process-wide switch), ``build_xla_loop``, the fast path's one XLA call, and
-``session_config``.  The runners are in ``softmax.v1``.
+them, what ``v1.train`` runs: ``build_loop`` (the seed's steps as one TF1
+``while_loop``, built graph-locally by ``tf1_while_loop``), ``build_xla_loop``
+(the fast path) and ``session_config``.  The runners are in ``softmax.v1``.
 """
 
 from __future__ import annotations
@@ -20,8 +19,9 @@ from tensorflow.python.ops import control_flow_ops as _tf1_control_flow
 
 from tfv1_mnist import ops
 from tfv1_mnist.config import SoftmaxConfig
-from tfv1_mnist.softmax import common, fast, resident
-from tfv1_mnist.softmax.common import IMAGE_PIXELS, NUM_CLASSES, SCOPE
+from tfv1_mnist.softmax import fast, resident
+from tfv1_mnist.softmax.data import IMAGE_PIXELS, NUM_CLASSES
+from tfv1_mnist.softmax.initial import SCOPE, initializers
 
 __all__ = [
     "ROWS_PER_RUN",
@@ -83,7 +83,7 @@ def inference(images, init: str = "normal", initial=None):
 
 def get_variables(init: str = "normal", initial=None):
     """Creates (first call in a graph) or reuses the model's W and b."""
-    w_init, b_init = common.initializers(init, initial)
+    w_init, b_init = initializers(init, initial)
     with tf.compat.v1.variable_scope(SCOPE, reuse=tf.compat.v1.AUTO_REUSE):
         weights = tf.compat.v1.get_variable(
             "weights", [IMAGE_PIXELS, NUM_CLASSES], tf.float32, initializer=w_init)

@@ -23,7 +23,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 import_start = time.perf_counter()
 import tensorflow as tf  # noqa: E402
 
-from tfv1_mnist.cnn import common, keras_reference  # noqa: E402
+from tfv1_mnist.cnn import inputs, keras_reference  # noqa: E402
 
 IMPORT_SECONDS = time.perf_counter() - import_start
 
@@ -33,7 +33,7 @@ def main():
     w = workload.load(path)
     start_total = time.perf_counter()
     order, batch_size = w["order"], int(w["batch_size"])
-    x = common.prepare_images(w["x_train"][order], normalize=False)
+    x = inputs.prepare_images(w["x_train"][order], normalize=False)
     y = w["y_train"][order].astype(np.int64)
     init = [w[f"w{i}"] for i in range(8)]
     model = keras_reference.build_model(float(w["learning_rate"]))

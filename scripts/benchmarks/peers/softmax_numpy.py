@@ -1,4 +1,4 @@
-"""The seed's softmax regression as a hand-written NumPy loop: a peer of ``softmax_v1.train``.
+"""The seed's softmax regression as a hand-written NumPy loop: a peer of ``softmax.v1.train``.
 
 Forward, backward and update in a Python ``for``, float32, following the chain
 rule of the seed's exact graph, op by op as TensorFlow differentiates it:

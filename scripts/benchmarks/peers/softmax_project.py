@@ -1,6 +1,6 @@
 """The project's own softmax trainer, run in a fresh process like its peers.
 
-``TRAINER`` is ``module:function`` with ``softmax_v1.train``'s signature
+``TRAINER`` is ``module:function`` with ``softmax.v1.train``'s signature
 (``train(config, datasets, batches=, initial=)`` returning a
 ``SoftmaxResult``), e.g. ``tfv1_mnist.softmax.v1:train``; ``--xla`` sets ``config.xla`` (the fast
 path; its compile is ``compile_seconds``).  Its ``train_seconds``

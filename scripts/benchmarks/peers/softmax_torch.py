@@ -1,4 +1,4 @@
-"""The seed's softmax regression in PyTorch (eager, autograd): a peer of ``softmax_v1.train``.
+"""The seed's softmax regression in PyTorch (eager, autograd): a peer of ``softmax.v1.train``.
 
 The seed's graph as written, ``-(y_ * log(softmax(x @ W + b))).sum()``, its
 gradient from autograd, a plain SGD update under ``no_grad``, then the batch's
