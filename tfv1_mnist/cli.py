@@ -27,7 +27,7 @@ import os
 import sys
 import traceback
 
-from tfv1_mnist import __version__, console, failures, lifeline
+from tfv1_mnist import __version__, console, failures, lifeline, workdir
 from tfv1_mnist.errors import ConfigError
 
 __all__ = ["main", "build_parser", "EXIT_OK", "EXIT_FAILURE", "EXIT_USAGE", "EXIT_INTERRUPTED",
@@ -103,7 +103,7 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as err:  # every other failure: one line, the traceback with -v
         if args.verbose:
             traceback.print_exc()
-        print(f"{prefix}: error: {failures.one_line(err)}", file=sys.stderr)
+        print(f"{prefix}: error: {workdir.unstaged(failures.one_line(err))}", file=sys.stderr)
         return EXIT_FAILURE
 
 

@@ -33,7 +33,7 @@ from typing import Iterator, Sequence
 
 from tfv1_mnist.errors import FolderInUseError, OutputError
 
-__all__ = ["LOCK_NAME", "MANIFEST_NAME", "STAGING_PREFIX", "run_folder", "pid_alive"]
+__all__ = ["LOCK_NAME", "MANIFEST_NAME", "STAGING_PREFIX", "run_folder", "pid_alive", "unstaged"]
 
 LOCK_NAME = ".tfv1-mnist.lock"
 MANIFEST_NAME = ".tfv1-mnist-outputs"
@@ -54,6 +54,15 @@ def pid_alive(pid: int) -> bool:
             return f.read().rpartition(")")[2].split()[0] != "Z"
     except OSError:
         return True
+
+
+def unstaged(text: str) -> str:
+    """``text`` with this process's staging folder taken out of every path it names.
+
+    An error raised while a run writes into its staging folder names a path
+    there; the user knows (and may act on) the same path in ``--out``.
+    """
+    return text.replace(f"{STAGING_PREFIX}{os.getpid()}{os.sep}", "")
 
 
 def _holder(lock: pathlib.Path) -> tuple[int, str] | None:

@@ -297,7 +297,8 @@ def connect(spec: ClusterSpec, timeout: float):
         tf.train.ClusterSpec({k: list(v) for k, v in spec.cluster.items()}),
         task_type=spec.task_type, task_id=spec.task_index, rpc_layer="grpc")
     with hard_deadline(timeout, f"{spec.task.name}: every peer answered, but the cluster did not form "
-                                f"within {timeout:g} s more (a peer left meanwhile?); ending this worker"):
+                                f"within {timeout:g} s more (a peer left meanwhile, or a port answers that is "
+                                "not a TensorFlow worker?); ending this worker"):
         return tf.distribute.MultiWorkerMirroredStrategy(cluster_resolver=resolver)
 
 
