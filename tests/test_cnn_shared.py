@@ -1,4 +1,4 @@
-"""Tests for tfv1_mnist.cnn.common: shapes, FLOPs, seeded weights and orders, schedules, checks."""
+"""Tests of what the CNN implementations share: cnn.shapes, cnn.seeded, cnn.inputs and cnn.results."""
 
 from __future__ import annotations
 

@@ -11,7 +11,7 @@ custom loop and Keras ``fit``; a user's own v1 model and its TF2 port) is an
   or the user's own);
 * ``data``: a ``datasets.Mnist`` of uint8 arrays.  Each model's preprocessing
   (scaling, one-hot labels, TF1's validation split) lives in that model's
-  ``common`` module, so every implementation of a model sees the same floats;
+  package (``softmax.data``, ``cnn.inputs``), so every implementation sees the same floats;
 * ``schedule``: a ``Schedule``, the explicit batch order (row indices);
 * ``initial``: the initial weights as NumPy arrays in the model's *canonical
   order* (``ModelSpec.weight_names``).  A v1 implementation maps its graph

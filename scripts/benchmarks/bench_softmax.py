@@ -17,16 +17,10 @@ Timing, interleaved repeats, medians:
   (``next_batch`` and two ``Session.run`` per step); for the trainers, their
   ``train_seconds``.  Each side first runs its step graph once on an empty
   batch (a zero update), so the session's one-off graph optimisation is not
-  counted as a step on either side.  (``softmax.v1.train`` also counts the
-  test set inside its last run: under 1% of its time.)  ``ratio`` is the
-  seed's median over the competitor's;
-  ``cpu_ratio`` the same for process CPU time, which a busy shared machine
-  disturbs less than wall time.
-* ``total_seconds`` / ``ratio_total``: each competitor's whole call (graph
-  building, session, data upload, training, test evaluation); the library's
-  trainers build a bigger graph (the loop, ~40 ms of Python graph building
-  for ``softmax.v1``, against ~20 ms for the seed's), so this ratio is lower.
-* ``cpu_ratio_total``: the same for process CPU time.
+  counted as a step on either side.  ``ratio`` is the seed's median over the
+  competitor's; ``cpu_ratio`` the same for process CPU time.
+* ``total_seconds`` / ``ratio_total`` / ``cpu_ratio_total``: each competitor's
+  whole call (graph building, session, data upload, training, test evaluation).
 
 Then the peers (``bench: softmax_peers`` records), each in a fresh process,
 interleaved round by round (``rounds.py``): the project's trainers against a
@@ -101,17 +95,10 @@ def seed_loop(mnist, steps: int, batch_size: int, initial, learning_rate: float 
     return np.asarray(losses, dtype=np.float32), float(acc), loop_seconds, loop_cpu_seconds
 
 
-def _max_rel_diff(a: np.ndarray, b: np.ndarray) -> float:
-    finite = np.isfinite(a) & np.isfinite(b)
-    if not np.array_equal(np.isfinite(a), np.isfinite(b)):
-        return float("inf")
-    if not finite.any():
-        return 0.0
-    return float(np.max(np.abs(a[finite] - b[finite]) / np.maximum(np.abs(b[finite]), 1e-30)))
-
-
 def run(args) -> Iterator[dict]:
     """Yields one record per competitor: seconds (median), ratio, loss agreement."""
+    from benchmarks import rounds
+
     from tfv1_mnist import datasets, input_data, softmax
     from tfv1_mnist.config import SoftmaxConfig
 
@@ -183,7 +170,7 @@ def run(args) -> Iterator[dict]:
             "total_cpu_seconds": statistics.median(cpu[name]),
             "cpu_ratio_total": base_cpu / statistics.median(cpu[name]),
             "max_abs_loss_diff": float(np.nanmax(np.abs(losses - base_losses))) if len(losses) else None,
-            "max_rel_loss_diff": _max_rel_diff(losses, base_losses),
+            "max_rel_loss_diff": rounds.max_rel_diff(losses, base_losses),
             "test_accuracy": acc,
             "seed_loop_test_accuracy": base_acc,
         }

@@ -25,20 +25,8 @@ and ``seeded.schedule`` from ``config.seed``); ``IMPLEMENTATIONS`` lists their
 from __future__ import annotations
 
 from tfv1_mnist import contract
-from tfv1_mnist.cnn import (
-    checkpoints,
-    export,
-    graph,
-    inputs,
-    keras_reference,
-    mirrored,
-    results,
-    seeded,
-    shapes,
-    steps,
-    v1,
-    v2,
-)
+from tfv1_mnist.cnn import (checkpoints, export, graph, inputs, keras_reference, mirrored, results, seeded,
+                            shapes, steps, v1, v2)
 from tfv1_mnist.cnn.export import ExportedModel, load_exported
 from tfv1_mnist.cnn.v2 import CNN
 from tfv1_mnist.config import CNNConfig

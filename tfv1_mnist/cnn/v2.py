@@ -11,12 +11,8 @@ the checkpoints in ``tfv1_mnist.cnn.checkpoints``;
 nothing reads a global or a file except the checkpoint folder it is given.
 
 Training runs under a ``tf.distribute.Strategy`` (``strategy=``; TensorFlow's
-custom-training-loop guide).  Under the default strategy the loop is the
-single-device one, bit for bit.  Under any other, each global batch keeps its
-size and rows, split across the replicas (``distribute.distribute_batches``);
-each replica's loss is ``tf.nn.compute_average_loss`` over the global batch
-size, Keras' Adam sums the gradients across replicas and applies them once.
-The model and the optimizer are created inside ``strategy.scope()``.
+custom-training-loop guide, ``cnn.steps``, docs/distribute.md); the model and
+the optimizer are created inside ``strategy.scope()``.
 
 The architecture and checks (``shapes``), the initial weights and epoch
 orders (``seeded``) and the input scaling (``inputs``) are shared with the
@@ -43,7 +39,6 @@ from tfv1_mnist.errors import DataError
 
 __all__ = [
     "CNN",
-    "count_params",
     "train_and_evaluate",
     "evaluate",
     "predict_proba",
@@ -94,7 +89,7 @@ class CNN(tf.Module):
     @property
     def num_params(self) -> int:
         """Number of trainable parameters (10,000)."""
-        return count_params(self)
+        return int(sum(int(np.prod(v.shape)) for v in self.trainable_variables))
 
     def get_weights(self) -> list[np.ndarray]:
         """Returns copies of the 8 weight arrays, in Keras Sequential order (float32)."""
@@ -132,11 +127,6 @@ class CNN(tf.Module):
             x = tf.nn.relu(tf.nn.bias_add(tf.matmul(x, w3), b3))                  # [N,20]
         with tf.name_scope("dense2"):
             return tf.nn.bias_add(tf.matmul(x, w4), b4)                           # [N,10]
-
-
-def count_params(model: CNN) -> int:
-    """Total number of trainable scalars in ``model``."""
-    return int(sum(int(np.prod(v.shape)) for v in model.trainable_variables))
 
 
 @tf.function

@@ -69,6 +69,18 @@ def _subset(data, train_examples: int | None, test_examples: int | None):
     return dataclasses.replace(data, **changes) if changes else data
 
 
+def _chosen(registry: Registry, model: str, reference: str, names: Sequence[str] | None) -> tuple:
+    """The model's implementations to run: the reference and ``names`` (None: all); ConfigError for an unknown name."""
+    impls = registry.implementations(model)
+    if names is None:
+        return impls
+    known = [i.name for i in impls]
+    unknown = [n for n in names if n not in known]
+    if unknown:
+        raise ConfigError(f"unknown {model} implementation {unknown[0]!r}; choose from {', '.join(known)}")
+    return tuple(i for i in impls if i.name == reference or i.name in names)
+
+
 def compare_model(registry: Registry, model: str, data, *, seed: int = 0,
                   settings: Mapping[str, Any] | None = None, curve_steps: int | None = None,
                   implementations: Sequence[str] | None = None) -> dict:
@@ -93,13 +105,7 @@ def compare_model(registry: Registry, model: str, data, *, seed: int = 0,
         result that breaks the contract.
     """
     spec = registry.model(model)
-    impls = registry.implementations(model)
-    if implementations is not None:
-        known = [i.name for i in impls]
-        unknown = [n for n in implementations if n not in known]
-        if unknown:
-            raise ConfigError(f"unknown {model} implementation {unknown[0]!r}; choose from {', '.join(known)}")
-        impls = tuple(i for i in impls if i.name == spec.reference or i.name in implementations)
+    impls = _chosen(registry, model, spec.reference, implementations)
     fields = {f.name for f in dataclasses.fields(spec.config)}
     overrides = {k: v for k, v in dict(settings or {}).items() if k in fields}
     curve_steps = spec.curve_steps if curve_steps is None else curve_steps
@@ -130,11 +136,10 @@ def compare_model(registry: Registry, model: str, data, *, seed: int = 0,
             start = time.perf_counter()
             results[impl.name] = impl.train(config, data, schedule, [w.copy() for w in initial])
             wall[impl.name] = time.perf_counter() - start
-        entry = metrics.compare_results(results, spec.reference, weight_shapes=[w.shape for w in initial],
-                                        num_steps=schedule.num_steps, curve_steps=curve_steps,
-                                        tolerance=spec.tolerance)
-        entry["wall_seconds"] = wall
-        section["variants"][label] = entry
+        section["variants"][label] = {
+            **metrics.compare_results(results, spec.reference, weight_shapes=[w.shape for w in initial],
+                                      num_steps=schedule.num_steps, curve_steps=curve_steps,
+                                      tolerance=spec.tolerance), "wall_seconds": wall}
     return section
 
 

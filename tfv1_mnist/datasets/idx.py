@@ -273,6 +273,13 @@ def read_idx_folder(
         test = {key: pool.submit(read, key) for key in ("x_test", "y_test")}
         arrays = {key: read(key) for key in ("x_train", "y_train")}
         arrays.update((key, future.result()) for key, future in test.items())
+    _check_splits(arrays, shown)
+    name, class_names, sha = _identify(folder, arrays, sums if checksum else None)
+    return Mnist(**arrays, name=name, path=os.fspath(folder), sha256=sha, class_names=class_names)
+
+
+def _check_splits(arrays: dict[str, np.ndarray], shown: dict[str, str]) -> None:
+    """DataError unless each split's images are [N, 28, 28] with N labels in 0..255."""
     for split in ("train", "test"):
         x, y = arrays[f"x_{split}"], arrays[f"y_{split}"]
         if x.shape[0] != y.shape[0]:
@@ -283,8 +290,12 @@ def read_idx_folder(
         if x.shape[1:] != (28, 28):
             raise DataError(f"{shown[f'x_{split}']}: images are {x.shape[1]}x{x.shape[2]}, expected 28x28")
         labels_to_uint8(y, "labels", shown[f"y_{split}"])
+
+
+def _identify(folder, arrays: dict[str, np.ndarray], sums: dict[str, str] | None) -> tuple[str, tuple, str]:
+    """``(name, class names, sha256)`` of a folder's data: by its files' checksums, else its test set."""
     name, class_names, sha = pathlib.Path(folder).resolve().name or "idx", MNIST_CLASS_NAMES, ""
-    if checksum:
+    if sums is not None:
         sha = idx_folder_sha256(sums[k] for k in IDX_FILES)
         if sums == records.MNIST_IDX_SHA256:
             name = "mnist"
@@ -294,4 +305,4 @@ def read_idx_folder(
             known = identify(data_fingerprint(arrays["x_test"], arrays["y_test"]))
             if known is not None:
                 name, class_names = known, CLASS_NAMES[known]
-    return Mnist(**arrays, name=name, path=os.fspath(folder), sha256=sha, class_names=class_names)
+    return name, class_names, sha

@@ -111,12 +111,6 @@ def dense_to_one_hot(labels_dense: np.ndarray, num_classes: int) -> np.ndarray:
     return labels_one_hot
 
 
-def _read32(bytestream) -> np.uint32:
-    """Reads one big-endian uint32 (TF1's private helper)."""
-    dt = np.dtype(np.uint32).newbyteorder(">")
-    return np.frombuffer(bytestream.read(4), dtype=dt)[0]
-
-
 def extract_images(f) -> np.ndarray:
     """Extracts the images into a 4D uint8 numpy array [index, y, x, depth].
 

@@ -70,7 +70,7 @@ class SoftmaxResult:
       train_seconds: wall time of the training steps (graph building, data
         upload, the session's first optimisation of the step graph, and the
         test evaluation excluded; ``v1.train`` counts the test set inside its
-        last training run, well under 1% of the time).
+        last training run).
       config: the ``SoftmaxConfig`` trained with.
       train_cpu_seconds: process CPU time of the training steps (all threads),
         which a busy machine disturbs less than ``train_seconds``.

@@ -1,38 +1,25 @@
 """The seed's TF1 softmax regression: placeholders, a Session, gradient descent.
 
-The seed trains ``y = softmax(x W + b)`` on MNIST with
-``-reduce_sum(y_ * log(y))`` and ``GradientDescentOptimizer(0.01)``, for 1000
-steps of ``next_batch(100)``, recording after every step the loss of that
-step's batch (a second ``Session.run``, so the loss *after* the update).
+The seed trains ``y = softmax(x W + b)`` with ``-reduce_sum(y_ * log(y))`` and
+``GradientDescentOptimizer(0.01)``, 1000 steps of ``next_batch(100)``,
+recording after every step the loss of that batch *after* the update (a second
+``Session.run``).
 
-Pattern: TF 1.x ``mnist.py`` / ``fully_connected_feed.py``.  The graph builders
-``placeholder_inputs``, ``inference``, ``loss``, ``training`` and
-``evaluation`` only build, and ``fill_feed_dict`` makes a feed; they live in
-``softmax.graph`` (TF1's ``mnist.py``) with the TF1 while loop's builder.  The runners, this module (TF1's
-``fully_connected_feed.py``), use them, each in its own ``tf.Graph`` with a
-``tf.compat.v1.Session`` it closes:
+Pattern: TF 1.x ``fully_connected_feed.py``; the builders are in
+``softmax.graph`` (TF1's ``mnist.py``).  Each runner builds its own
+``tf.Graph`` and closes its ``tf.compat.v1.Session``:
 
-* ``train`` keeps the training set in the graph (a variable loaded once, its
-  images as bytes when they are ``input_data``'s floats: ``softmax.resident``)
-  and runs ``steps_per_run`` steps per ``Session.run`` in a TF1
-  ``while_loop``.  Each iteration gathers its batch by index, applies the
-  update, and then, under an explicit control dependency on the update,
-  re-reads the loss on the same batch, exactly what the seed's second
-  ``Session.run`` measured.  The last run also counts the test set's right
-  answers after its steps, so the evaluation needs no run of its own.  With
-  ``config.xla`` the steps are instead one call of ``softmax.fast``'s
-  XLA-compiled loop inside the same graph: the fast path, equal to the seed's
-  losses up to float32 round-off.  ``softmax.driver.drive`` runs the chunks.
-* ``train_on_schedule`` is ``train`` behind the one contract of every trainer
-  (``tfv1_mnist.contract``), registered as ``IMPLEMENTATION``.
-* ``train_feed`` is the seed's loop as written: per step, ``Session.run`` of
-  the train op, then of the loss, both fed from numpy.  It is the reference
-  ``train`` is checked against.
+* ``train`` keeps the training set in the graph (``softmax.resident``) and
+  runs ``steps_per_run`` steps per ``Session.run`` in a TF1 ``while_loop``:
+  each iteration gathers its batch, updates, then re-reads the loss under a
+  control dependency on the update, what the seed's second ``Session.run``
+  measured.  With ``config.xla`` the steps are one call of ``softmax.fast``'s
+  loop instead (float32 round-off from the seed).  ``driver.drive`` runs the chunks.
+* ``train_on_schedule``: ``train`` behind the contract (``IMPLEMENTATION``).
+* ``train_feed``: the seed's loop as written, two fed ``Session.run`` per
+  step; the reference ``train`` is checked against.
 
-``v2`` is the TF2 twin, with the same runner names; what both share is in
-``data`` (the floats and the batch order), ``initial`` (W and b) and
-``driver`` (the loop and its reports).  Nothing here
-calls ``disable_v2_behavior`` or flips another process-wide switch, so v1 and
+``v2`` is the TF2 twin.  Nothing here flips a process-wide switch, so v1 and
 v2 code share a process.
 """
 

@@ -10,16 +10,11 @@ trace on a short epoch of the same shapes comes first and is timed apart
 """
 
 import math
-import os
-import sys
 import time
-
-import numpy as np
 
 import workload
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", ".."))
+workload.use_project()
 import_start = time.perf_counter()
 import keras  # noqa: E402
 import tensorflow as tf  # noqa: E402
@@ -29,10 +24,7 @@ from tfv1_mnist.cnn import inputs, steps as cnn_steps, v2 as cnn_v2  # noqa: E40
 IMPORT_SECONDS = time.perf_counter() - import_start
 
 
-def main():
-    path, losses_path = workload.argv()
-    w = workload.load(path)
-    start_total = time.perf_counter()
+def train(w, _):
     x, y, order = w["x_train"], w["y_train"], w["order"]
     batch_size = int(w["batch_size"])
     init = [w[f"w{i}"] for i in range(8)]
@@ -57,14 +49,10 @@ def main():
     dataset = inputs.make_dataset(x_t, y_t, order, batch_size)
     start_cpu = time.process_time()
     stats = cnn_steps.train_epoch(runner, dataset, steps, steps_per_call=steps_per_call)
-    cpu = time.process_time() - start_cpu
-    workload.emit({
-        "train_seconds": stats["seconds"], "train_cpu_seconds": cpu,
-        "compile_seconds": compile_seconds, "total_seconds": time.perf_counter() - start_total,
-        "import_seconds": IMPORT_SECONDS, "epoch_loss": stats["loss"],
-        "epoch_accuracy": stats["accuracy"], "tensorflow": tf.__version__,
-    }, stats["step_loss"], losses_path)
+    return {"train_seconds": stats["seconds"], "train_cpu_seconds": time.process_time() - start_cpu,
+            "compile_seconds": compile_seconds, "epoch_loss": stats["loss"],
+            "epoch_accuracy": stats["accuracy"], "tensorflow": tf.__version__}, stats["step_loss"]
 
 
 if __name__ == "__main__":
-    main()
+    workload.run(train, IMPORT_SECONDS)
