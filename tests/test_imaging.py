@@ -107,7 +107,7 @@ def test_bad_npz_raises_data_error_naming_the_file(tmp_path):
     np.savez(tmp_path / "text.npz", images=np.full((2, 28, 28), "a"))
     np.savez(tmp_path / "scalar.npz", images=np.zeros((2, 28, 28), np.uint8), labels=np.array(3))
     np.savez(tmp_path / "count.npz", images=np.zeros((2, 28, 28), np.uint8), labels=np.zeros(3))
-    for name, pattern in (("bad.npz", "not a readable"), ("two.npz", "no image array"),
+    for name, pattern in (("bad.npz", "not a valid .npz"), ("two.npz", "no image array"),
                           ("shape.npz", "shape"), ("empty.npz", "holds no images"),
                           ("text.npz", "dtype"), ("scalar.npz", r"one label per image \(2\), got shape \(\)"),
                           ("count.npz", r"one label per image \(2\), got shape \(3,\)")):

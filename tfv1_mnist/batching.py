@@ -18,11 +18,35 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["TF1_TRAIN", "TF1_VALIDATION", "EpochCursor", "tf1_batch_indices", "tf1_validation_size"]
+__all__ = ["TF1_TRAIN", "TF1_VALIDATION", "MAX_TABLE_BYTES", "EpochCursor", "check_table_size",
+           "tf1_batch_indices", "tf1_validation_size"]
 
 #: TF1's ``read_data_sets``: 5000 of MNIST's 60000 training images held out for validation.
 TF1_TRAIN = 60000
 TF1_VALIDATION = 5000
+#: The largest batch table (int64 [steps, batch_size]) a run may build: 2 GiB.
+MAX_TABLE_BYTES = 2 << 30
+
+
+def check_table_size(steps: int, batch_size: int, limit: int = MAX_TABLE_BYTES) -> None:
+    """Refuses, before anything is allocated, a batch table larger than ``limit`` bytes.
+
+    Args:
+      steps, batch_size: the table's shape.
+      limit: bytes allowed.
+
+    Raises:
+      ConfigError: ``steps * batch_size * 8 > limit``; the message gives the
+        largest ``--steps`` that fits.
+    """
+    from tfv1_mnist.errors import ConfigError
+
+    need = int(steps) * int(batch_size) * 8
+    if need > limit:
+        raise ConfigError(
+            f"--steps {steps} of --batch-size {batch_size} needs a {need / 2**30:.1f} GiB table of batch "
+            f"indices (and a loss per step); at most {limit // (8 * int(batch_size))} steps fit in "
+            f"{limit / 2**30:g} GiB: pass fewer --steps")
 
 
 def tf1_validation_size(num_train: int) -> int:

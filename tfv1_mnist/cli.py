@@ -11,8 +11,11 @@ terminal; ``-v`` lets it through.  A command that needs no
 TensorFlow sets ``tensorflow=False`` in its parser's defaults.
 
 Exit status: 0 success; 1 a failure (bad data, a failed download, a non-finite
-loss with ``--stop-on-nan``); 2 bad usage (an unknown flag or an impossible
-setting); 130 interrupted by Ctrl-C.
+loss with ``--stop-on-nan``, a full or read-only disk, a damaged checkpoint:
+every failure, turned into one line by ``failures.typed``; ``-v`` adds the
+traceback); 2 bad usage (an unknown flag or an impossible setting); 130
+interrupted by Ctrl-C, 143 by SIGTERM, after the command's children have
+stopped (``lifeline``).
 """
 
 from __future__ import annotations
@@ -22,16 +25,19 @@ import importlib
 import logging
 import os
 import sys
+import traceback
 
-from tfv1_mnist import __version__, console
-from tfv1_mnist.errors import ConfigError, Tfv1MnistError
+from tfv1_mnist import __version__, console, failures, lifeline, workdir
+from tfv1_mnist.errors import ConfigError
 
-__all__ = ["main", "build_parser", "EXIT_OK", "EXIT_FAILURE", "EXIT_USAGE", "EXIT_INTERRUPTED"]
+__all__ = ["main", "build_parser", "EXIT_OK", "EXIT_FAILURE", "EXIT_USAGE", "EXIT_INTERRUPTED",
+           "EXIT_TERMINATED"]
 
 EXIT_OK = 0
 EXIT_FAILURE = 1
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
+EXIT_TERMINATED = lifeline.EXIT_TERMINATED
 
 # Command groups, in the order ``--help`` lists them.
 _COMMAND_MODULES = (
@@ -48,7 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="tfv1-mnist",
         description="Run, test and compare TF1-era MNIST code on today's TensorFlow.",
-        epilog="Exit status: 0 ok, 1 failure, 2 bad usage, 130 interrupted.",
+        epilog="Exit status: 0 ok, 1 failure, 2 bad usage, 130 interrupted, 143 terminated.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     verbosity = parser.add_mutually_exclusive_group()
@@ -67,26 +73,38 @@ def _configure_logging(verbose: int, quiet: bool) -> None:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 
+def _run(args) -> int:
+    if getattr(args, "tensorflow", True) and not args.verbose:
+        with console.quiet():
+            return int(args.func(args) or EXIT_OK)
+    return int(args.func(args) or EXIT_OK)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Runs the command line; returns the exit status."""
     parser = build_parser()
     args = parser.parse_args(argv)
     _configure_logging(args.verbose, args.quiet)
+    lifeline.install_signal_handlers()
+    prefix = f"tfv1-mnist {args.command}"
     try:
-        if getattr(args, "tensorflow", True) and not args.verbose:
-            with console.quiet():
-                return int(args.func(args) or EXIT_OK)
-        return int(args.func(args) or EXIT_OK)
+        return _run(args)
     except ConfigError as err:
-        print(f"tfv1-mnist {args.command}: error: {err}", file=sys.stderr)
+        print(f"{prefix}: error: {err}", file=sys.stderr)
         return EXIT_USAGE
-    except (Tfv1MnistError, OSError) as err:
-        print(f"tfv1-mnist {args.command}: error: {err}", file=sys.stderr)
-        return EXIT_FAILURE
     except KeyboardInterrupt:
-        print(f"tfv1-mnist {args.command}: interrupted; files already written are complete, "
-              "none is half-written", file=sys.stderr)
+        print(f"{prefix}: interrupted; files already written are complete, none is half-written",
+              file=sys.stderr)
         return EXIT_INTERRUPTED
+    except lifeline.Terminated:
+        print(f"{prefix}: terminated; its child processes have stopped, nothing is half-written",
+              file=sys.stderr)
+        return EXIT_TERMINATED
+    except Exception as err:  # every other failure: one line, the traceback with -v
+        if args.verbose:
+            traceback.print_exc()
+        print(f"{prefix}: error: {workdir.unstaged(failures.one_line(err))}", file=sys.stderr)
+        return EXIT_FAILURE
 
 
 if __name__ == "__main__":  # pragma: no cover

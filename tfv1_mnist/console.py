@@ -67,6 +67,19 @@ def configure_logging(level: int) -> None:
     log.propagate = False
 
 
+# The file descriptors that stood for stderr before each open ``filtered_stderr`` block (innermost last).
+_OUTER_STDERR: list[int] = []
+
+
+def terminal_stderr() -> int:
+    """The file descriptor lines really reach: fd 2, or what it was before ``filtered_stderr`` replaced it.
+
+    For a writer that must not depend on the relay thread (which needs the GIL),
+    e.g. a watchdog process.
+    """
+    return _OUTER_STDERR[-1] if _OUTER_STDERR else 2
+
+
 @contextlib.contextmanager
 def filtered_stderr(pattern: re.Pattern = TF_NOISE) -> Iterator[None]:
     """Inside the block, lines written to file descriptor 2 that match ``pattern`` are dropped.
@@ -112,9 +125,11 @@ def filtered_stderr(pattern: re.Pattern = TF_NOISE) -> Iterator[None]:
     thread.start()
     os.dup2(write_end, 2)
     os.close(write_end)
+    _OUTER_STDERR.append(saved)
     try:
         yield
     finally:
+        _OUTER_STDERR.remove(saved)
         sys.stderr.flush()
         os.dup2(saved, 2)
         stop.set()

@@ -33,7 +33,7 @@ import subprocess
 import traceback
 from typing import Any, Callable, Mapping
 
-from tfv1_mnist import console
+from tfv1_mnist import console, lifeline
 from tfv1_mnist.errors import Tfv1MnistError
 
 __all__ = ["enable", "is_enabled", "run_isolated", "run_seeded", "probe"]
@@ -73,7 +73,9 @@ def probe() -> dict:
     return {"pid": os.getpid(), "deterministic": is_enabled()}
 
 
-def _child(conn, seed: int | None, log_level: int, env: Mapping[str, str], job: bytes) -> None:
+def _child(conn, parent_pid: int, seed: int | None, log_level: int, env: Mapping[str, str],
+           job: bytes) -> None:
+    lifeline.bind(parent_pid)
     os.environ.update(env)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     console.configure_logging(log_level)
@@ -95,7 +97,14 @@ def _child(conn, seed: int | None, log_level: int, env: Mapping[str, str], job: 
         conn.close()
 
 
-# over 60 lines: the child's whole life (start, answer, timeout, Ctrl-C, clean-up) in one place.
+def _stop(proc, *, interrupted: bool) -> None:
+    """Stops the child: after Ctrl-C (which reached it too) it has 5 s to end; then SIGTERM, then SIGKILL."""
+    if interrupted:
+        proc.join(timeout=5)
+    lifeline.stop(proc.is_alive, proc.terminate, proc.kill)
+    proc.join()
+
+
 def run_isolated(seed: int | None, fn: Callable, *args: Any, env: Mapping[str, str] | None = None,
                  timeout: float | None = None, **kwargs: Any) -> Any:
     """Runs ``fn(*args, **kwargs)`` in a fresh spawned process, seeded when ``seed`` is given.
@@ -117,15 +126,16 @@ def run_isolated(seed: int | None, fn: Callable, *args: Any, env: Mapping[str, s
     Raises:
       The exception ``fn`` raised (re-raised here), ``Tfv1MnistError`` if the
       child died without an answer, ``subprocess.TimeoutExpired`` if it ran past
-      ``timeout`` (it is killed), ``KeyboardInterrupt`` on Ctrl-C (the child is
-      stopped too).
+      ``timeout`` (it is killed), ``KeyboardInterrupt`` on Ctrl-C and
+      ``lifeline.Terminated`` on SIGTERM (the child is stopped first).  The
+      child ends with this process however it ends (``lifeline.bind``).
     """
     name = getattr(fn, "__name__", "job")
     job = pickle.dumps((fn, args, kwargs), protocol=pickle.HIGHEST_PROTOCOL)
     ctx = multiprocessing.get_context("spawn")
     parent_conn, child_conn = ctx.Pipe(duplex=False)
     level = logging.getLogger("tfv1_mnist").getEffectiveLevel()
-    proc = ctx.Process(target=_child, args=(child_conn, seed, level, dict(env or {}), job),
+    proc = ctx.Process(target=_child, args=(child_conn, os.getpid(), seed, level, dict(env or {}), job),
                        name=f"tfv1-mnist-{name}")
     proc.start()
     child_conn.close()
@@ -142,11 +152,8 @@ def run_isolated(seed: int | None, fn: Callable, *args: Any, env: Mapping[str, s
                 f"the isolated job {name!r} died without a result "
                 f"(exit code {proc.exitcode}); run it again with -v for details") from None
         proc.join()
-    except KeyboardInterrupt:
-        proc.join(timeout=5)
-        if proc.is_alive():
-            proc.terminate()
-            proc.join()
+    except (KeyboardInterrupt, lifeline.Terminated) as err:
+        _stop(proc, interrupted=isinstance(err, KeyboardInterrupt))
         raise
     finally:
         parent_conn.close()

@@ -7,7 +7,8 @@ one-line message and exit status 1 (data and training errors) or 2 (usage).
 
 from __future__ import annotations
 
-__all__ = ["Tfv1MnistError", "DataError", "FetchError", "ConfigError"]
+__all__ = ["Tfv1MnistError", "DataError", "FetchError", "ConfigError", "CheckpointError", "OutputError",
+           "FolderInUseError", "ResourceError"]
 
 
 class Tfv1MnistError(Exception):
@@ -28,3 +29,19 @@ class FetchError(DataError):
 
 class ConfigError(Tfv1MnistError, ValueError):
     """An impossible setting, e.g. ``--steps 0`` or an unknown ``--loss``."""
+
+
+class CheckpointError(DataError):
+    """A checkpoint cannot be read back (truncated or damaged); the message names it."""
+
+
+class OutputError(Tfv1MnistError, OSError):
+    """An output cannot be written: no space left, a read-only or forbidden folder."""
+
+
+class FolderInUseError(OutputError):
+    """Another live run writes into the same ``--out``; the message names its process."""
+
+
+class ResourceError(Tfv1MnistError, MemoryError):
+    """The run asked for more memory than the machine has."""

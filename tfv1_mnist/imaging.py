@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import os
 import pathlib
-import zipfile
 
 import numpy as np
 
+from tfv1_mnist.datasets.filekind import check_regular
+from tfv1_mnist.datasets.npz import read_arrays
 from tfv1_mnist.errors import DataError
 
 __all__ = ["read_grey", "to_mnist", "load_png", "load_npz_images", "load_images"]
@@ -140,13 +141,7 @@ def load_npz_images(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray | N
       DataError: naming ``path``, when it is unreadable or holds no images.
     """
     path = pathlib.Path(path)
-    try:
-        with np.load(path, allow_pickle=False) as npz:
-            arrays = {k: npz[k] for k in npz.files}
-    except FileNotFoundError:
-        raise DataError(f"{path}: no such file") from None
-    except (OSError, ValueError, zipfile.BadZipFile, EOFError) as err:
-        raise DataError(f"{path}: not a readable .npz file ({err})") from err
+    arrays = read_arrays(path)  # sizes checked before anything is inflated
     key = next((k for k in ("images", "x_test", "x") if k in arrays), None)
     if key is None and len(arrays) == 1:
         key = next(iter(arrays))
@@ -207,6 +202,7 @@ def load_images(paths) -> list[tuple[str, np.ndarray]]:
     out: list[tuple[str, np.ndarray]] = []
     for p in paths:
         p = pathlib.Path(p)
+        check_regular(p)  # a FIFO would block the read, a device never end
         if p.suffix.lower() == ".npz":
             x, _ = load_npz_images(p)
             out.extend((f"{p}[{i}]", img) for i, img in enumerate(x))

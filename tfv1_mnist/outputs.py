@@ -25,6 +25,7 @@ __all__ = [
     "write_json",
     "to_jsonable",
     "provenance",
+    "current_umask",
 ]
 
 
@@ -49,7 +50,7 @@ def atomic_path(path: str | os.PathLike, suffix: str | None = None) -> Iterator[
     tmp_path = pathlib.Path(tmp)
     try:
         # mkstemp makes the file private (0600); give it the mode a plain open() would.
-        os.chmod(tmp_path, 0o666 & ~_current_umask())
+        os.chmod(tmp_path, 0o666 & ~current_umask())
         yield tmp_path
         os.replace(tmp_path, path)
     except BaseException:
@@ -58,7 +59,8 @@ def atomic_path(path: str | os.PathLike, suffix: str | None = None) -> Iterator[
         raise
 
 
-def _current_umask() -> int:
+def current_umask() -> int:
+    """This process's umask (read without changing it for longer than the call)."""
     mask = os.umask(0)
     os.umask(mask)
     return mask

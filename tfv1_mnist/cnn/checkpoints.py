@@ -24,6 +24,7 @@ import shutil
 
 import tensorflow as tf
 
+from tfv1_mnist import failures
 from tfv1_mnist.cnn import results, seeded
 from tfv1_mnist.config import CNNConfig
 from tfv1_mnist.errors import ConfigError
@@ -67,7 +68,8 @@ class EpochCheckpoints:
         if resume and self.latest is None:
             _log.info("no checkpoint in %s; starting from epoch 1", ckpt_dir)
         if self.latest is not None:
-            self.run_seed = _check_resumable(self.latest, config)
+            with failures.reading_checkpoint(self.latest):
+                self.run_seed = _check_resumable(self.latest, config)
         else:
             self.run_seed = config.seed if config.seed is not None else seeded.draw_run_seed()
             if self.save_dir is not None and self.save_dir.exists():
@@ -93,7 +95,8 @@ class EpochCheckpoints:
                                                        checkpoint_name="ckpt")
         if self.latest is None:
             return 0, results.empty_history()
-        checkpoint.restore(self.latest).assert_existing_objects_matched()
+        with failures.reading_checkpoint(self.latest):
+            checkpoint.restore(self.latest).assert_existing_objects_matched()
         start = int(self._epoch.numpy())
         _log.info("resumed from %s after epoch %d", self.latest, start)
         if start >= self.config.epochs:

@@ -23,7 +23,7 @@ import tensorflow as tf
 from tfv1_mnist.cnn import inputs, keras_reference, shapes
 from tfv1_mnist.cnn.v2 import CNN
 from tfv1_mnist.errors import DataError
-from tfv1_mnist.outputs import atomic_path
+from tfv1_mnist.outputs import atomic_path, current_umask
 
 __all__ = ["export", "load_exported", "ExportedModel"]
 
@@ -124,6 +124,7 @@ def export(model: CNN, out_dir: str | os.PathLike) -> dict:
     target = out / "saved_model"
     tmp = pathlib.Path(tempfile.mkdtemp(prefix=".saved_model.", dir=out))
     try:
+        os.chmod(tmp, 0o777 & ~current_umask())  # mkdtemp's 0700 would hide it from other users
         serving = _Serving(model)
         with _quiet_save():
             tf.saved_model.save(serving, str(tmp), signatures={

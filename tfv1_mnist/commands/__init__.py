@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import os
 
-__all__ = ["add_data_argument", "add_out_argument", "add_seed_argument"]
+__all__ = ["add_data_argument", "add_out_argument", "add_seed_argument", "staged_out"]
 
 
 _DATA_HELP = (
@@ -34,6 +34,18 @@ def add_out_argument(parser: argparse.ArgumentParser, default: str) -> None:
     """Adds ``--out DIR``, the folder the command writes into (exit 2 if it names a file)."""
     parser.add_argument("--out", metavar="DIR", default=default, type=_output_folder,
                         help=f"output folder (default: {default})")
+
+
+def staged_out(args: argparse.Namespace, carry: tuple[str, ...] = ()):
+    """``workdir.run_folder(args.out)``: the locked staging folder every output of the run goes to.
+
+    Args:
+      args: parsed flags with ``out``.
+      carry: the earlier run's entries to copy into the staging folder first.
+    """
+    from tfv1_mnist import workdir
+
+    return workdir.run_folder(args.out, carry=carry)
 
 
 def add_seed_argument(parser: argparse.ArgumentParser, default: int | None = None) -> None:

@@ -13,10 +13,13 @@ and the command prints.  TensorFlow is imported only when a command runs.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import dataclasses
 import logging
+import pathlib
 import sys
 
-from tfv1_mnist.commands import add_data_argument, add_out_argument, add_seed_argument
+from tfv1_mnist.commands import add_data_argument, add_out_argument, add_seed_argument, staged_out
 from tfv1_mnist.config import CNNConfig
 from tfv1_mnist.distribute.strategy import KINDS, StrategySpec
 
@@ -104,6 +107,17 @@ def _strategy_from_args(args: argparse.Namespace) -> StrategySpec:
                         cluster_timeout=args.cluster_timeout)
 
 
+def _run_folder(args: argparse.Namespace, strategy: StrategySpec):
+    """The run folder (``staged_out``, with ``--resume``'s checkpoints); a non-chief
+    worker of a ``TF_CONFIG`` cluster writes nothing to ``--out`` and takes no lock."""
+    if strategy.kind == "multi-worker" and strategy.workers is None:
+        from tfv1_mnist.distribute.cluster import ClusterSpec
+
+        if not ClusterSpec.from_env().is_chief:
+            return contextlib.nullcontext(args.out)
+    return staged_out(args, carry=("checkpoints",) if args.resume else ())
+
+
 def run_cnn(args: argparse.Namespace) -> int:
     """``tfv1-mnist cnn``: trains, then prints the test accuracy and what it wrote."""
     from tfv1_mnist import datasets
@@ -113,10 +127,11 @@ def run_cnn(args: argparse.Namespace) -> int:
     strategy = _strategy_from_args(args)
     data = datasets.load(args.data)
     progress = not getattr(args, "quiet", False)
-    run = cnn_pipeline.train_and_evaluate(cfg, data, args.out, strategy=strategy, resume=bool(args.resume),
-                                          progress=progress, deadline=args.deadline)
+    with _run_folder(args, strategy) as target:
+        run = cnn_pipeline.train_and_evaluate(cfg, data, target, strategy=strategy, resume=bool(args.resume),
+                                              progress=progress, deadline=args.deadline)
     print(f"test accuracy: {run.test_accuracy:.4f}  (test loss {run.metrics['test_loss']:.4f})")
-    print(run.describe())
+    print(dataclasses.replace(run, workdir=pathlib.Path(args.out)).describe())  # not the staging folder
     return 0
 
 

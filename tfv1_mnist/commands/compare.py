@@ -12,7 +12,7 @@ import argparse
 import os
 import time
 
-from tfv1_mnist.commands import add_data_argument, add_out_argument, add_seed_argument
+from tfv1_mnist.commands import add_data_argument, add_out_argument, add_seed_argument, staged_out
 from tfv1_mnist.config import check_seed
 
 __all__ = ["register", "run_compare", "add_compare_arguments", "comparison_kwargs", "command_line"]
@@ -95,11 +95,12 @@ def run_compare(args: argparse.Namespace) -> int:
     if args.model != "all" and args.model not in registry.models:
         raise ConfigError(f"--model must be one of {', '.join((*registry.models, 'all'))}, got {args.model!r}")
     data = datasets.load(args.data)
-    start = time.perf_counter()
-    result = compare.run_in_child(data, onednn=args.onednn, registry=args.impl, **kwargs)
-    written = compare.write_outputs(result, args.out, dataset=data,
-                                    extra_provenance={"command": command_line(args),
-                                                      "wall_seconds": time.perf_counter() - start})
+    with staged_out(args) as stage:  # locked from the start: a second run here is refused
+        start = time.perf_counter()
+        result = compare.run_in_child(data, onednn=args.onednn, registry=args.impl, **kwargs)
+        written = compare.write_outputs(result, stage, dataset=data,
+                                        extra_provenance={"command": command_line(args),
+                                                          "wall_seconds": time.perf_counter() - start})
     print(compare.to_markdown(result), end="")
     for name in written:
         print(f"wrote {os.path.join(args.out, name)}")

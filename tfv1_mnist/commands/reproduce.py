@@ -14,7 +14,7 @@ from __future__ import annotations
 import argparse
 import os
 
-from tfv1_mnist.commands import add_data_argument, add_out_argument, add_seed_argument
+from tfv1_mnist.commands import add_data_argument, add_out_argument, add_seed_argument, staged_out
 from tfv1_mnist.config import check_seed
 from tfv1_mnist.pipelines.reproduce_plan import EXPECTED_FULL, FULL, QUICK
 
@@ -48,8 +48,9 @@ def run_reproduce(args: argparse.Namespace) -> int:
     check_seed(args.seed, required=True)
     spec = args.data if args.data is not None else ("sample" if args.quick else None)
     data = datasets.load(spec)
-    summary = reproduce(data, args.out, plan=QUICK if args.quick else FULL, seed=args.seed,
-                        data_arg=spec, quick=args.quick)
+    with staged_out(args) as stage:
+        summary = reproduce(data, stage, plan=QUICK if args.quick else FULL, seed=args.seed,
+                            data_arg=spec, quick=args.quick, shown_out=args.out)
     for run in summary["runs"]:
         print(f"{run['name']}: test accuracy {run['test_accuracy']:.4f} ({run['train_seconds']:.1f} s training)")
     print(f"wrote {os.path.join(args.out, 'report.md')} and report.html in {summary['wall_seconds']:.0f} s")

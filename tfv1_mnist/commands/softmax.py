@@ -10,9 +10,11 @@ command runs.
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import pathlib
 import sys
 
-from tfv1_mnist.commands import add_data_argument, add_out_argument, add_seed_argument
+from tfv1_mnist.commands import add_data_argument, add_out_argument, add_seed_argument, staged_out
 from tfv1_mnist.config import SoftmaxConfig
 
 __all__ = ["register", "run_softmax", "config_from_args"]
@@ -89,11 +91,12 @@ def run_softmax(args: argparse.Namespace) -> int:
     mnist = datasets.load(args.data)
     print_weights = bool(args.print_weights) or getattr(args, "verbose", 0) > 0
     progress = not getattr(args, "quiet", False) and not print_weights
-    run = pipeline.train_and_evaluate(
-        config, mnist, args.out, impl=args.impl, progress=progress,
-        step_callback=_print_weights if print_weights else None)
+    with staged_out(args) as stage:
+        run = pipeline.train_and_evaluate(
+            config, mnist, stage, impl=args.impl, progress=progress,
+            step_callback=_print_weights if print_weights else None)
     result = run.result
-    print(run.describe())
+    print(dataclasses.replace(run, workdir=pathlib.Path(args.out)).describe())  # not the staging folder
     if result.nan_steps:
         print(f"{result.nan_steps} of {config.steps} steps had a non-finite loss"
               + (" (use --loss stable)" if config.loss == "naive" else ""))

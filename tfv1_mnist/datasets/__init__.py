@@ -37,6 +37,7 @@ import os
 import pathlib
 
 from tfv1_mnist.datasets.cache import CACHE_ENV, cache_dir, fetch_hint
+from tfv1_mnist.datasets.filekind import check_regular
 from tfv1_mnist.datasets.idx import find_idx_files, idx_candidates, read_idx, read_idx_folder
 from tfv1_mnist.datasets.npz import read_npz
 from tfv1_mnist.datasets.records import (FASHION_CLASS_NAMES, FINGERPRINTS, IDX_FILES, MNIST_CLASS_NAMES,
@@ -109,6 +110,7 @@ def load(spec: str | os.PathLike | None = None) -> Mnist:
         _log.info("Using the embedded sample (%d train / %d test digits)", data.num_train, data.num_test)
         return data
     path = pathlib.Path(spec).expanduser()
+    check_regular(path)
     if path.is_dir():
         if find_idx_files(path, missing_ok=True) is None and (path / "mnist.npz").is_file():
             data = read_npz(path / "mnist.npz")

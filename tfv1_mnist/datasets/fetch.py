@@ -32,7 +32,8 @@ from tfv1_mnist.datasets import cache, records
 from tfv1_mnist.errors import ConfigError, FetchError
 from tfv1_mnist.outputs import atomic_path
 
-__all__ = ["fetch", "NPZ_URLS", "IDX_URLS", "SHA256", "NPZ_FILES", "IDX_FILE_NAMES", "DEFAULT_TIMEOUT", "MAX_TIMEOUT"]
+__all__ = ["fetch", "NPZ_URLS", "IDX_URLS", "SHA256", "SIZES", "SIZE_MARGIN", "NPZ_FILES", "IDX_FILE_NAMES",
+           "DEFAULT_TIMEOUT", "MAX_TIMEOUT"]
 
 _log = logging.getLogger(__name__)
 
@@ -50,6 +51,15 @@ SHA256: dict[str, str] = {
     "mnist.npz": records.MNIST_NPZ_SHA256,
     **{records.IDX_FILES[k]: v for k, v in records.MNIST_IDX_SHA256.items()},
 }
+#: Bytes of every file `fetch` downloads; a download stops past its size plus `SIZE_MARGIN`.
+SIZES: dict[str, int] = {
+    "mnist.npz": 11_490_434,
+    "train-images-idx3-ubyte.gz": 9_912_422,
+    "train-labels-idx1-ubyte.gz": 28_881,
+    "t10k-images-idx3-ubyte.gz": 1_648_877,
+    "t10k-labels-idx1-ubyte.gz": 4_542,
+}
+SIZE_MARGIN = 1 << 16
 #: Seconds to wait for a server to answer (or a read to progress).
 DEFAULT_TIMEOUT = 30.0
 #: The longest wait `fetch` accepts (a day; sockets refuse NaN and overflow on huge values).
@@ -160,7 +170,10 @@ def _download(url: str, target: pathlib.Path, expected: str, *, timeout: float, 
     """Streams ``url`` to a temporary file beside ``target``; renames it when the hash matches."""
     with atomic_path(target, suffix=".part") as tmp:
         with open(tmp, "wb") as out:
-            digest, size = _stream(url, out, timeout=timeout, progress=progress, label=target.name)
+            # The known file (its known hash) has a known size; a server sending more is stopped there.
+            known = target.name in SIZES and SHA256.get(target.name) == expected
+            limit = SIZES[target.name] + SIZE_MARGIN if known else None
+            digest, size = _stream(url, out, timeout=timeout, progress=progress, label=target.name, limit=limit)
         if digest != expected:
             raise FetchError(
                 f"wrong sha256 {digest} ({size} bytes), expected {expected}; the download is corrupt "
@@ -169,8 +182,9 @@ def _download(url: str, target: pathlib.Path, expected: str, *, timeout: float, 
     _log.info("Downloaded %s (%d bytes, sha256 ok)", target, size)
 
 
-def _stream(url: str, out, *, timeout: float, progress: bool, label: str) -> tuple[str, int]:
-    """Copies ``url``'s body into ``out``; returns (sha256 hex, byte count)."""
+def _stream(url: str, out, *, timeout: float, progress: bool, label: str,
+            limit: int | None = None) -> tuple[str, int]:
+    """Copies ``url``'s body into ``out``, stopping past ``limit`` bytes; returns (sha256 hex, byte count)."""
     request = urllib.request.Request(url, headers={"User-Agent": _USER_AGENT})
     h = hashlib.sha256()
     got = 0
@@ -178,11 +192,17 @@ def _stream(url: str, out, *, timeout: float, progress: bool, label: str) -> tup
         with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 - http(s) mirrors
             length = response.headers.get("Content-Length")
             total = int(length) if length and length.isdigit() else None
+            if limit is not None and total is not None and total > limit:
+                raise FetchError(f"the server offers {total} bytes for {label}, which has {limit - SIZE_MARGIN}; "
+                                 "not the file it should be, refusing it")
             bar = _Progress(label, total) if progress else None
             while True:
                 block = response.read(_CHUNK)
                 if not block:
                     break
+                if limit is not None and got + len(block) > limit:
+                    raise FetchError(f"the server sent more than the {limit - SIZE_MARGIN} bytes of {label}; "
+                                     "stopped: not the file it should be")
                 out.write(block)
                 h.update(block)
                 got += len(block)

@@ -28,6 +28,7 @@ import numpy as np
 
 from tfv1_mnist.datasets import records
 from tfv1_mnist.datasets.cache import fetch_hint
+from tfv1_mnist.datasets.filekind import check_regular
 from tfv1_mnist.datasets.idx import idx_candidates
 from tfv1_mnist.datasets.records import (
     CLASS_NAMES,
@@ -44,7 +45,7 @@ from tfv1_mnist.datasets.records import (
 from tfv1_mnist.datasets.sample import sample_path
 from tfv1_mnist.errors import DataError
 
-__all__ = ["NpyHeader", "read_npz_headers", "read_npz"]
+__all__ = ["NpyHeader", "read_npz_headers", "read_npz", "read_arrays"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -136,10 +137,12 @@ def _member_data_offset(raw: BinaryIO, info: zipfile.ZipInfo, where: str) -> int
     return start
 
 
-def _headers(raw: BinaryIO, where: str) -> dict[str, NpyHeader]:
-    """Reads the zip directory of an open npz and checks the four members' headers."""
+def _headers(raw: BinaryIO, where: str, keys: tuple[str, ...] | None = NPZ_KEYS) -> dict[str, NpyHeader]:
+    """Reads the zip directory of an open npz and checks the members' headers (``keys``; None: all)."""
     with zipfile.ZipFile(raw) as zf:
         members = {info.filename: info for info in zf.infolist()}
+        if keys is None:
+            return {n[:-4]: _npy_header(zf, raw, info, where) for n, info in members.items() if n.endswith(".npy")}
         missing = [k for k in NPZ_KEYS if f"{k}.npy" not in members]
         if missing:
             present = sorted(n[:-4] for n in members if n.endswith(".npy"))
@@ -222,9 +225,21 @@ def read_npz_headers(path: str | os.PathLike) -> dict[str, NpyHeader]:
         return _headers(raw, where)
 
 
-def _read_arrays(raw: BinaryIO, where: str) -> dict[str, np.ndarray]:
-    """Checks the headers, then reads the four arrays with ``np.load`` (read-only)."""
-    headers = _headers(raw, where)
+def read_arrays(path: str | os.PathLike) -> dict[str, np.ndarray]:
+    """Reads every array of any ``.npz`` with `read_npz`'s checks before allocation (read-only arrays).
+
+    Raises:
+      DataError: naming ``path``: not a regular file, not a zip, an object
+        dtype, a member that inflates past its header's size (a zip bomb)...
+    """
+    where = str(path)
+    with _open(path) as raw, _zip_errors(where):
+        return _read_arrays(raw, where, keys=None)
+
+
+def _read_arrays(raw: BinaryIO, where: str, keys: tuple[str, ...] | None = NPZ_KEYS) -> dict[str, np.ndarray]:
+    """Checks the headers, then reads the arrays with ``np.load`` (read-only)."""
+    headers = _headers(raw, where, keys)
     raw.seek(0)
     arrays: dict[str, np.ndarray] = {}
     with np.load(raw, allow_pickle=False) as npz:
@@ -261,6 +276,7 @@ def _open(path: str | os.PathLike) -> BinaryIO:
     where = str(path)
     if path.is_dir():
         raise DataError(f"{where}: is a folder, expected an .npz file (datasets.load reads IDX folders)")
+    check_regular(path)
     if not path.is_file():
         raise DataError(f"{where}: file not found; {fetch_hint()}")
     if path.suffix.lower() != ".npz" and any(path.name in idx_candidates(key) for key in IDX_FILES):

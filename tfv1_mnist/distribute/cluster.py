@@ -15,8 +15,9 @@ edges filed off.
   never starts would hang it for good.  ``wait_for_peers`` therefore first
   listens on the worker's own port (so peers see it) and probes every peer's
   port until all answer, raising ``ClusterError`` naming the missing tasks at
-  the timeout; the constructor itself then runs under ``hard_deadline``, which
-  ends the process with ``os._exit`` if it still does not return.
+  the timeout; the constructor itself then runs under ``hard_deadline``, whose
+  watchdog process kills this one if it still does not return (the
+  constructor holds the GIL, so no thread of this process could).
 * ``peer_failure(err, spec)`` turns the ``UnavailableError`` that a dead peer
   causes mid-run into a ``ClusterError`` naming that peer.
 """
@@ -33,20 +34,19 @@ import re
 import shutil
 import socket
 import sys
+import subprocess
 import tempfile
-import threading
 import time
 from typing import Iterator, Mapping
 
+from tfv1_mnist import console
 from tfv1_mnist.errors import ConfigError, Tfv1MnistError
 
 __all__ = ["ClusterError", "Task", "ClusterSpec", "write_dir", "reachable", "wait_for_peers",
-           "hard_deadline", "connect", "peer_failure", "EXIT_HUNG"]
+           "hard_deadline", "connect", "peer_failure"]
 
 _log = logging.getLogger(__name__)
 
-#: Exit status of a process that ``hard_deadline`` ended.
-EXIT_HUNG = 1
 _JOBS = ("chief", "worker")
 _EXAMPLE = ('{"cluster": {"worker": ["host0:2222", "host1:2222"]}, '
             '"task": {"type": "worker", "index": 0}}')
@@ -241,25 +241,37 @@ def wait_for_peers(spec: ClusterSpec, timeout: float, poll: float = 0.2) -> floa
     return time.monotonic() - start
 
 
+# The watchdog: a separate process, so that a C++ call holding this process's GIL
+# cannot stop it.  It ends with this process, or ends this process at the deadline.
+_WATCHDOG = (
+    "import os, sys, time\n"
+    "parent, end, fd = int(sys.argv[1]), time.monotonic() + float(sys.argv[2]), int(sys.argv[4])\n"
+    "while os.getppid() == parent and time.monotonic() < end:\n"
+    "    time.sleep(0.05)\n"
+    "if os.getppid() == parent:\n"
+    "    os.write(fd, sys.argv[3].encode('utf-8', 'replace'))\n"
+    "    os.kill(parent, 9)\n"
+)
+
+
 @contextlib.contextmanager
-def hard_deadline(seconds: float, message: str, exit_code: int = EXIT_HUNG) -> Iterator[None]:
-    """Ends the process with ``os._exit(exit_code)`` unless the block finishes within ``seconds``.
+def hard_deadline(seconds: float, message: str) -> Iterator[None]:
+    """Kills this process (SIGKILL, exit status 137) unless the block finishes within ``seconds``.
 
-    For a call that may block for good and ignores signals (the
-    ``MultiWorkerMirroredStrategy`` constructor): ``message`` goes to stderr first.
+    For a call that may block for good, ignore signals and hold the GIL (the
+    ``MultiWorkerMirroredStrategy`` constructor): a watchdog process, not a
+    thread of this one, keeps the time, writes ``message`` to stderr as one
+    line and kills this process.  It ends itself when this process ends.
     """
-    def fire():
-        sys.stderr.write(f"tfv1-mnist: error: {message}\n")
-        sys.stderr.flush()
-        os._exit(exit_code)
-
-    timer = threading.Timer(float(seconds), fire)
-    timer.daemon = True
-    timer.start()
+    line = f"tfv1-mnist: error: {message}\n"
+    fd = console.terminal_stderr()  # not the filter's pipe: its relay thread needs the GIL
+    dog = subprocess.Popen([sys.executable, "-I", "-S", "-c", _WATCHDOG, str(os.getpid()),
+                            repr(float(seconds)), line, str(fd)], stdin=subprocess.DEVNULL, pass_fds=(fd,))
     try:
         yield
     finally:
-        timer.cancel()
+        dog.kill()
+        dog.wait()
 
 
 def connect(spec: ClusterSpec, timeout: float):
@@ -285,7 +297,8 @@ def connect(spec: ClusterSpec, timeout: float):
         tf.train.ClusterSpec({k: list(v) for k, v in spec.cluster.items()}),
         task_type=spec.task_type, task_id=spec.task_index, rpc_layer="grpc")
     with hard_deadline(timeout, f"{spec.task.name}: every peer answered, but the cluster did not form "
-                                f"within {timeout:g} s more (a peer left meanwhile?); ending this worker"):
+                                f"within {timeout:g} s more (a peer left meanwhile, or a port answers that is "
+                                "not a TensorFlow worker?); ending this worker"):
         return tf.distribute.MultiWorkerMirroredStrategy(cluster_resolver=resolver)
 
 

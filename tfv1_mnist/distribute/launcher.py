@@ -25,6 +25,7 @@ import threading
 import time
 from typing import IO, Mapping, Sequence
 
+from tfv1_mnist import lifeline
 from tfv1_mnist.distribute.cluster import ClusterError
 
 __all__ = ["WorkerFailed", "WorkerExit", "free_ports", "local_tf_configs", "launch"]
@@ -93,8 +94,9 @@ class _Worker:
         self.index = index
         self.tail: collections.deque[str] = collections.deque(maxlen=_TAIL)
         self.killed = False
-        # Own session, so that a kill reaches whatever the worker started, too.
-        self.proc = subprocess.Popen(list(argv), env=dict(env), stdin=subprocess.DEVNULL,
+        # Own session, so that a kill reaches whatever the worker started, too; the
+        # worker binds its life to this process (lifeline.ENV).
+        self.proc = subprocess.Popen(list(argv), env=lifeline.environment(env), stdin=subprocess.DEVNULL,
                                      stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                      start_new_session=True)
         self._thread = threading.Thread(target=self._relay, args=(sink, lock), daemon=True,

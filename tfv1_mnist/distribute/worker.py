@@ -15,8 +15,8 @@ import logging
 import sys
 from typing import Any, Mapping, Sequence
 
-from tfv1_mnist import console
-from tfv1_mnist.errors import ConfigError, Tfv1MnistError
+from tfv1_mnist import console, failures, lifeline
+from tfv1_mnist.errors import ConfigError
 
 __all__ = ["argv", "main"]
 
@@ -28,6 +28,7 @@ def argv(target: str, kwargs: Mapping[str, Any], *, log_level: int = logging.INF
 
 def main(args: Sequence[str] | None = None) -> int:
     """Runs the job ``argv`` describes; returns the exit status."""
+    lifeline.bind_from_env()  # first: end with the launcher, however it ends
     target, payload, level = list(sys.argv[1:] if args is None else args)
     console.configure_logging(int(level))
     if int(level) > logging.DEBUG:
@@ -39,8 +40,8 @@ def main(args: Sequence[str] | None = None) -> int:
     except ConfigError as err:
         print(f"tfv1-mnist: error: {err}", file=sys.stderr, flush=True)
         return 2
-    except (Tfv1MnistError, OSError) as err:
-        print(f"tfv1-mnist: error: {err}", file=sys.stderr, flush=True)
+    except Exception as err:  # every failure as one line, as the tfv1-mnist command does
+        print(f"tfv1-mnist: error: {failures.one_line(err)}", file=sys.stderr, flush=True)
         return 1
     return 0
 

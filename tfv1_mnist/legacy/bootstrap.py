@@ -34,6 +34,7 @@ import traceback
 import types
 import warnings
 
+from tfv1_mnist import lifeline
 from tfv1_mnist.legacy.common import (
     COMPAT_ENV,
     FIGURES_ENV,
@@ -273,6 +274,7 @@ def _exec_script(script: str) -> None:
 
 def child_main() -> None:
     """The child's entry point: ``sys.argv[1:]`` is ``SCRIPT ARGS...``."""
+    lifeline.bind_from_env()  # first: end with run-legacy, however it ends
     script, args = sys.argv[1], sys.argv[2:]
     configure_child_logging()
     script_dir = os.path.dirname(os.path.abspath(script))

@@ -19,6 +19,7 @@ import subprocess
 import sys
 from typing import Sequence
 
+from tfv1_mnist import lifeline
 from tfv1_mnist.errors import ConfigError, DataError
 from tfv1_mnist.input_data import DATA_ENV
 from tfv1_mnist.legacy.common import COMPAT_ENV, FIGURES_ENV, LOG_LEVEL_ENV, WARNINGS_ENV
@@ -125,5 +126,7 @@ def run(
                                   show_deprecations=show_deprecations, compat=compat, figures_dir=figures)
     command = child_command(script, args)
     _log.debug("run-legacy: %s", " ".join(command[:1] + command[3:]))
-    code = subprocess.run(command, env=child_env, cwd=cwd).returncode
+    # The child binds its life to this process (lifeline.ENV); on Ctrl-C or SIGTERM
+    # here, subprocess.run kills it before the exception goes on.
+    code = subprocess.run(command, env=lifeline.environment(child_env), cwd=cwd).returncode
     return 128 - code if code < 0 else code

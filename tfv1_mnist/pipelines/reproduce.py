@@ -65,14 +65,14 @@ def _model_figures(out: pathlib.Path, title: str, proba, data, worst: int) -> di
 
 
 def _softmax_run(name: str, title: str, loss: str, data, out: pathlib.Path, plan: Plan, seed: int,
-                 data_arg: str | None) -> dict:
+                 data_arg: str | None, shown: pathlib.Path) -> dict:
     run_dir = out / name
     config = SoftmaxConfig(steps=plan.softmax_steps, loss=loss, seed=seed)
     _log.info("%s: %d steps of %d, %s loss", title, config.steps, config.batch_size, loss)
     start = time.perf_counter()
     result = softmax.v1.train(config, data)
     wall = time.perf_counter() - start
-    command = _command("softmax", data_arg, run_dir, impl="v1", loss=loss, seed=seed, steps=config.steps)
+    command = _command("softmax", data_arg, shown / name, impl="v1", loss=loss, seed=seed, steps=config.steps)
     metrics = {
         "provenance": outputs.provenance(dataset=data, seed=seed, command=command),
         "test_accuracy": float(result.test_accuracy),
@@ -102,7 +102,8 @@ def _softmax_run(name: str, title: str, loss: str, data, out: pathlib.Path, plan
                         "weights_learned": run_dir / "weights_learned.png", **figs}}
 
 
-def _cnn_run(data, out: pathlib.Path, plan: Plan, seed: int, data_arg: str | None) -> dict:
+def _cnn_run(data, out: pathlib.Path, plan: Plan, seed: int, data_arg: str | None,
+             shown: pathlib.Path) -> dict:
     """Runs exactly what ``tfv1-mnist cnn --seed S --out OUT/cnn`` runs, then draws its figures.
 
     The job is the ``cnn`` command's own pipeline (``pipelines.cnn``): a
@@ -119,7 +120,7 @@ def _cnn_run(data, out: pathlib.Path, plan: Plan, seed: int, data_arg: str | Non
     wall = time.perf_counter() - start
     proba = export.load_exported(run_dir).predict_proba(data.x_test)
     figs = _model_figures(run_dir, title, proba, data, plan.worst)
-    command = _command("cnn", data_arg, run_dir, epochs=config.epochs, seed=seed)
+    command = _command("cnn", data_arg, shown / "cnn", epochs=config.epochs, seed=seed)
     return {"name": title, "key": "cnn", "command": command, "settings": dataclasses.asdict(config),
             "test_accuracy": metrics["test_accuracy"], "train_seconds": metrics["train_seconds"],
             "wall_seconds": wall, "history": metrics["history"], "metrics": "cnn/metrics.json",
@@ -127,7 +128,7 @@ def _cnn_run(data, out: pathlib.Path, plan: Plan, seed: int, data_arg: str | Non
 
 
 def reproduce(data, out: str | os.PathLike, *, plan: Plan = FULL, seed: int = 0, data_arg: str | None = None,
-              quick: bool = False) -> dict:
+              quick: bool = False, shown_out: str | os.PathLike | None = None) -> dict:
     """Runs the whole reproduction into ``out`` and returns the report's summary.
 
     Args:
@@ -137,23 +138,28 @@ def reproduce(data, out: str | os.PathLike, *, plan: Plan = FULL, seed: int = 0,
       seed: seeds every run.
       data_arg: the ``--data`` value, for the commands the report lists.
       quick: recorded in the report.
+      shown_out: the ``--out`` the report's commands name, when ``out`` is
+        its staging folder (``workdir.run_folder``); default ``out``.
 
     Returns:
       The dict written to ``OUT/report.json`` (``provenance``, ``dataset``,
       ``plan``, ``runs``, ``compare``, ``wall_seconds``).
     """
     out = pathlib.Path(out)
+    shown = pathlib.Path(out if shown_out is None else shown_out)
     start = time.perf_counter()
     runs = [
-        _softmax_run("softmax_seed", "Softmax v1, seed settings", "naive", data, out, plan, seed, data_arg),
-        _softmax_run("softmax_stable", "Softmax v1, stable loss", "stable", data, out, plan, seed, data_arg),
-        _cnn_run(data, out, plan, seed, data_arg),
+        _softmax_run("softmax_seed", "Softmax v1, seed settings", "naive", data, out, plan, seed, data_arg,
+                     shown),
+        _softmax_run("softmax_stable", "Softmax v1, stable loss", "stable", data, out, plan, seed, data_arg,
+                     shown),
+        _cnn_run(data, out, plan, seed, data_arg, shown),
     ]
     _log.info("comparing v1 and v2 (child process, oneDNN off)")
     cmp_start = time.perf_counter()
     result = compare.run_in_child(data, onednn=False, model="all", seed=seed,
                                   settings={"steps": plan.compare_steps, "epochs": plan.compare_epochs})
-    cmp_command = _command("compare", data_arg, out / "compare", model="all", seed=seed,
+    cmp_command = _command("compare", data_arg, shown / "compare", model="all", seed=seed,
                            steps=plan.compare_steps, epochs=plan.compare_epochs)
     compare_files = compare.write_outputs(result, out / "compare", dataset=data,
                                           extra_provenance={"command": cmp_command})
@@ -172,7 +178,7 @@ def reproduce(data, out: str | os.PathLike, *, plan: Plan = FULL, seed: int = 0,
     }
     outputs.write_json(out / "report.json", summary)
     write_report(out, summary, runs, result, compare_files, plan, seed, data_arg, quick,
-                 full=FULL, expected_full=EXPECTED_FULL)
+                 full=FULL, expected_full=EXPECTED_FULL, shown_out=shown)
     return summary
 
 

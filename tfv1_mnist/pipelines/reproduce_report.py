@@ -18,7 +18,8 @@ __all__ = ["write_report"]
 
 # over 60 lines: the report's sections in the order the reader meets them.
 def write_report(out: pathlib.Path, summary: dict, runs: list[dict], result: dict, compare_files: dict,
-                 plan: Any, seed: int, data_arg: str | None, quick: bool, *, full: Any, expected_full: str) -> None:
+                 plan: Any, seed: int, data_arg: str | None, quick: bool, *, full: Any, expected_full: str,
+                 shown_out: pathlib.Path | None = None) -> None:
     """Writes ``out/report.md`` and ``out/report.html``.
 
     Args:
@@ -30,12 +31,13 @@ def write_report(out: pathlib.Path, summary: dict, runs: list[dict], result: dic
       plan: the ``Plan`` run; ``full``: the full run's ``Plan``.
       seed, data_arg, quick: the command's settings, for the command line shown.
       expected_full: the full run's expected time, in words.
+      shown_out: the ``--out`` the command line shown names (default ``out``).
     """
     ds = summary["dataset"]
     prov = summary["provenance"]
     doc = Report("Reproducing the seed's TF1 MNIST programs", out)
     command = "tfv1-mnist reproduce" + (f" --data {data_arg}" if data_arg and not (quick and data_arg == "sample")
-                                        else "") + (" --quick" if quick else "") + f" --seed {seed} --out {out}"
+                                        else "") + (" --quick" if quick else "") + f" --seed {seed} --out {shown_out or out}"
     doc.paragraph(f"Produced by `{command}` in {fmt_seconds(summary['wall_seconds'])} "
                   f"(TensorFlow {prov.get('tensorflow')}, NumPy {prov.get('numpy')}, Python {prov.get('python')}, "
                   f"{prov.get('threads', {}).get('cpu_count', '?')} CPUs). Every run is seeded with {seed}; "

@@ -80,12 +80,14 @@ def default_batches(config: SoftmaxConfig, num_examples: int) -> np.ndarray:
     ``read_data_sets(..., seed=config.seed)``; unseeded when the seed is None.
 
     Raises:
-      ConfigError: ``config.batch_size`` is larger than ``num_examples``.
+      ConfigError: ``config.batch_size`` is larger than ``num_examples``, or
+        the table would not fit in memory (``batching.check_table_size``).
     """
     if config.batch_size > num_examples:
         raise ConfigError(
             f"--batch-size {config.batch_size} is larger than the training set "
             f"({num_examples} examples): pass a smaller --batch-size")
+    batching.check_table_size(config.steps, config.batch_size)
     return batching.tf1_batch_indices(
         num_examples, config.batch_size, config.steps, np.random.RandomState(config.seed))
 
