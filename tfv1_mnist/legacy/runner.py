@@ -68,6 +68,19 @@ def child_environment(
     return env
 
 
+def _resolve_data(data: str | os.PathLike | None, base: pathlib.Path) -> str | None:
+    """``--data`` as the child gets it: None, ``"sample"``, or an absolute path that exists."""
+    if data is None:
+        return None
+    data = os.fspath(data)
+    if data.strip().lower() == "sample":
+        return data
+    path = base / pathlib.Path(data).expanduser()
+    if not path.exists():
+        raise DataError(f"{data}: no such file or folder; --data takes an .npz file, a folder of IDX files, or 'sample'")
+    return str(path.resolve())
+
+
 def run(
     script: str | os.PathLike,
     args: Sequence[str] = (),
@@ -77,7 +90,8 @@ def run(
     cwd: str | os.PathLike | None = None,
     env: dict | None = None,
     show_deprecations: bool = False,
-    compat: bool = True, out: str | os.PathLike | None = None,
+    compat: bool = True,
+    out: str | os.PathLike | None = None,
 ) -> int:
     """Runs an unmodified TF1-era script in a child process; returns its exit status.
 
@@ -112,15 +126,7 @@ def run(
     script_path = base / script
     if not script_path.is_file():
         raise ConfigError(f"{script}: no such script; run-legacy takes the path of a Python file")
-    if data is not None:
-        data = os.fspath(data)
-        if data.strip().lower() != "sample":
-            path = base / pathlib.Path(data).expanduser()
-            if not path.exists():
-                raise DataError(
-                    f"{data}: no such file or folder; --data takes an .npz file, a folder of IDX files, or 'sample'"
-                )
-            data = str(path.resolve())
+    data = _resolve_data(data, base)
     figures = str((base / (DEFAULT_OUT if out is None else out) / "figures").resolve())
     child_env = child_environment(os.environ if env is None else env, data=data, log_level=log_level,
                                   show_deprecations=show_deprecations, compat=compat, figures_dir=figures)
