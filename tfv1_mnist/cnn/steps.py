@@ -196,7 +196,7 @@ def train_epoch(runner: StepRunner, dataset: tf.data.Dataset, num_steps: int, *,
       dataset: batches from ``epoch_batches``.
       num_steps: number of batches in ``dataset``.
       steps_per_call: steps per ``tf.function`` call (progress granularity).
-      progbar: a ``keras.utils.Progbar`` with ``target=num_steps``, or None.
+      progbar: a ``progress.progress_bar`` display with ``target=num_steps``, or None.
 
     Returns:
       dict with ``step_loss`` (list of float, one per step), ``loss`` (mean over

@@ -43,7 +43,6 @@ import os
 import time
 from typing import Any, Mapping, Sequence
 
-import keras
 import numpy as np
 import tensorflow as tf
 
@@ -52,6 +51,7 @@ from tfv1_mnist.cnn import common
 from tfv1_mnist.cnn.common import KERAS_ADAM
 from tfv1_mnist.config import CNNConfig
 from tfv1_mnist.errors import ConfigError, DataError
+from tfv1_mnist.progress import progress_bar
 
 __all__ = [
     "KERAS_ADAM",
@@ -282,7 +282,7 @@ def train_and_evaluate(config: CNNConfig, data, workdir: str | os.PathLike | Non
         consecutive ``batch_size`` slices (the last may be short, as in Keras).
         None: ``common.epoch_indices(N, seed, epoch)`` when seeded, else a fresh
         permutation.
-      progress: show a ``keras.utils.Progbar`` per epoch.
+      progress: show progress per epoch (``progress.progress_bar``: a bar on a terminal).
       eval_batch_size: batch size of the per-epoch test-set evaluation.
       adam: ``beta1``/``beta2``/``epsilon`` overriding ``KERAS_ADAM`` (e.g. to
         show that the float32 constants ``1 - beta`` explain the gap to Keras).
@@ -332,7 +332,7 @@ def train_and_evaluate(config: CNNConfig, data, workdir: str | os.PathLike | Non
                 num_steps = -(-order.size // config.batch_size)
                 bar = None
                 if progress:
-                    bar = keras.utils.Progbar(num_steps, unit_name="step")
+                    bar = progress_bar(num_steps, unit_name="step", lines=1)
                 start = time.perf_counter()
                 loss_total = 0.0
                 correct_total = 0

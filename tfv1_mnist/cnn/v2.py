@@ -41,7 +41,6 @@ from typing import Any, Sequence
 import keras
 import numpy as np
 import tensorflow as tf
-from keras.src.utils import io_utils
 
 from tfv1_mnist import contract
 from tfv1_mnist.cnn import common
@@ -56,6 +55,7 @@ from tfv1_mnist.cnn.steps import (
 )
 from tfv1_mnist.config import CNNConfig
 from tfv1_mnist.errors import ConfigError, DataError
+from tfv1_mnist.progress import progress_bar
 
 __all__ = [
     "CNN",
@@ -211,7 +211,7 @@ def train_and_evaluate(
         None for ``common.epoch_indices(N, seed, epoch)``.
       resume: continue from the latest checkpoint in ``workdir/checkpoints``.
         Without it, existing checkpoints there are removed.
-      progress: show a ``keras.utils.Progbar`` per epoch.
+      progress: show progress per epoch (``progress.progress_bar``: a bar on a terminal).
       steps_per_call: training steps per ``tf.function`` call (default: about 20
         progress updates per epoch).
       strategy: the ``tf.distribute.Strategy`` to train under; None for the
@@ -291,9 +291,9 @@ def train_and_evaluate(
         dataset = epoch_batches(strategy, x_train_t, y_train_t, order, config.batch_size)
         progbar = None
         if progress:
-            io_utils.print_msg(f"Epoch {epoch + 1}/{config.epochs}")  # as fit(verbose=1) does
-            progbar = keras.utils.Progbar(steps, stateful_metrics=["loss", "accuracy",
-                                                                   "val_loss", "val_accuracy"])
+            print(f"Epoch {epoch + 1}/{config.epochs}", flush=True)  # as fit(verbose=1) does
+            progbar = progress_bar(steps, stateful_metrics=["loss", "accuracy", "val_loss", "val_accuracy"],
+                                   lines=1)
         stats = train_epoch(runner, dataset, steps, steps_per_call=steps_per_call, progbar=progbar)
         val = evaluate(model, x_test, y_test)
         history["loss"].append(stats["loss"])

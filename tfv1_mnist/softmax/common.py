@@ -33,6 +33,7 @@ import tensorflow as tf
 from tfv1_mnist import batching, contract, datasets, input_data
 from tfv1_mnist.config import SoftmaxConfig
 from tfv1_mnist.errors import ConfigError, Tfv1MnistError
+from tfv1_mnist.progress import progress_bar
 from tfv1_mnist.summaries import ScalarWriter
 
 __all__ = [
@@ -383,12 +384,10 @@ class NanWatch:
 
 
 def progbar(steps: int, progress: bool):
-    """A ``keras.utils.Progbar`` over ``steps`` steps, or None when ``progress`` is off."""
+    """``progress.progress_bar`` over ``steps`` steps (a bar on a terminal), or None when ``progress`` is off."""
     if not progress:
         return None
-    import keras
-
-    return keras.utils.Progbar(steps, unit_name="step")
+    return progress_bar(steps, unit_name="step")
 
 
 def progbar_update(bar, done: int, losses: np.ndarray) -> None:

@@ -155,7 +155,7 @@ def train(
         them per ``config.init`` and ``config.seed`` (``initial_values``).
       workdir: if given, writes a ``tf.compat.v1.train.Saver`` checkpoint to
         ``workdir/checkpoint/`` and the loss scalar to ``workdir/tensorboard/``.
-      progress: show a ``keras.utils.Progbar``.
+      progress: show progress (``progress.progress_bar``: a bar on a terminal).
       steps_per_run: steps per ``Session.run``; None: as many as gather
         ``ROWS_PER_RUN`` examples (250 steps of 100, about 78 MB of images).
       step_callback: if given, called after every step as

@@ -191,7 +191,7 @@ def train(
       workdir: if given, writes a ``tf.train.Checkpoint`` (through a
         ``CheckpointManager``) to ``workdir/checkpoint/`` and the loss scalar to
         ``workdir/tensorboard/``.
-      progress: show a ``keras.utils.Progbar``.
+      progress: show progress (``progress.progress_bar``: a bar on a terminal).
       steps_per_run: steps per ``tf.function`` call; None: 100, or all of
         them with ``config.xla`` (its loop compiles once per table shape).
       step_callback: if given, called after every step as
