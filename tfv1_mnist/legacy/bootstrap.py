@@ -30,6 +30,7 @@ import traceback
 import types
 import warnings
 
+from tfv1_mnist import console
 from tfv1_mnist.legacy.common import LOG_LEVEL_ENV, WARNINGS_ENV, LegacyImportError, LegacySymbolError
 
 __all__ = ["child_main", "install"]
@@ -217,6 +218,9 @@ def child_main() -> None:
     """The child's entry point: ``sys.argv[1:]`` is ``SCRIPT ARGS...``."""
     script, args = sys.argv[1], sys.argv[2:]
     configure_child_logging()
+    # TensorFlow's C++ start-up lines come before absl's logging is set up and ignore
+    # TF_CPP_MIN_LOG_LEVEL, so only the file descriptor can hold them back: start TF behind the filter.
+    console.quiet_tensorflow_start()
     script_dir = os.path.dirname(os.path.abspath(script))
     install(script_dir, show_deprecations=os.environ.pop(WARNINGS_ENV, "0") == "1")
     sys.argv = [script, *args]

@@ -103,7 +103,8 @@ def keras_mnist_load_data(path="mnist.npz"):
     spec = os.environ.get(input_data.DATA_ENV, "").strip()
     if spec:
         data = datasets.load(spec)
-        _log.info("mnist.load_data(): reading %s (%s) as $%s says", data.name, data.path, input_data.DATA_ENV)
+        _log.info("mnist.load_data(): reading %s (%s) as %s says", data.name, data.path,
+                  input_data.data_env_origin())
     else:
         local = _keras_cache_file(path)
         if local.is_file():

@@ -20,7 +20,7 @@ import sys
 from typing import Sequence
 
 from tfv1_mnist.errors import ConfigError, DataError
-from tfv1_mnist.input_data import DATA_ENV
+from tfv1_mnist.input_data import DATA_ENV, DATA_ORIGIN_ENV
 from tfv1_mnist.legacy.common import LOG_LEVEL_ENV, WARNINGS_ENV
 
 __all__ = ["run", "child_command"]
@@ -49,8 +49,10 @@ def child_environment(
 ) -> dict:
     """The child's environment: ``base`` plus run-legacy's settings (``base`` is not changed)."""
     env = dict(base)
+    env.pop(DATA_ORIGIN_ENV, None)
     if data is not None:
         env[DATA_ENV] = data
+        env[DATA_ORIGIN_ENV] = "--data"  # the child's log lines name the flag, not the variable
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     env["MPLBACKEND"] = "Agg"
     env[LEGACY_KERAS_ENV] = "1"
