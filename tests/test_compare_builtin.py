@@ -12,7 +12,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-from tfv1_mnist import cli, compare, datasets  # noqa: E402
+from tfv1_mnist import cli, compare, datasets, verdicts  # noqa: E402
 from tfv1_mnist.errors import ConfigError  # noqa: E402
 
 
@@ -170,7 +170,7 @@ def test_compare_json_schema(tmp_path, softmax_200, cnn_short, sample):
     assert set(e["test_accuracy"]) == {"v2", "keras", "v1"}
     assert set(e["max_rel_epoch_loss_diff"]) == {"keras", "v1"}
     sources = {d["source"] for d in doc["differences"]}
-    assert "formula" in sources and sources <= set(compare.SOURCES)
+    assert verdicts.FORMULA in sources and sources <= set(verdicts.SOURCES)
     md = (tmp_path / "compare.md").read_text()
     header, rows = compare.table_rows(result)
     assert len(rows) == 6  # softmax: v2 and v1_xla against v1, both losses; cnn: keras and v1

@@ -57,3 +57,7 @@ def test_the_environment_variable_is_named_when_it_chose(tmp_path):
     assert done.returncode == 0, done.stderr[-3000:]
     assert f"as ${input_data.DATA_ENV} says" in done.stderr
     assert "--data" not in done.stderr
+
+
+def test_the_data_is_named_once(flag_run):
+    assert flag_run.stderr.count("the embedded sample (4000 train / 1000 test digits)") == 1, flag_run.stderr

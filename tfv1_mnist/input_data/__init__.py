@@ -221,9 +221,8 @@ def _resolve(train_dir, source_url, if_missing="download") -> tuple[datasets.Mni
     """The data a ``read_data_sets(train_dir)`` call reads, and whether it was redirected."""
     env = os.environ.get(DATA_ENV, "").strip()
     if env:
-        data = datasets.load(env)
-        _log.info("read_data_sets(%r): reading %s (%s) as %s says", train_dir, data.name, data.path,
-                  data_env_origin())
+        data = datasets.load(env, announce=False)
+        _log.info("read_data_sets(%r): using %s, as %s says", train_dir, datasets.describe(data), data_env_origin())
         return data, True
     if train_dir is None or os.fspath(train_dir) == "":
         return datasets.load(None), True

@@ -135,7 +135,7 @@ def _write_tensorboard(history: dict, tb_dir: pathlib.Path) -> None:
 
 
 def train_job(config: dict, data_spec: str | None, out: str, resume: bool, progress: bool,
-              strategy: dict | None = None) -> dict:
+              strategy: dict | None = None, *, announce_data: bool = True) -> dict:
     """``run`` with plain arguments, for a spawned process or a launched worker.
 
     The strategy is made first, before any other TensorFlow call: a mirrored
@@ -150,6 +150,7 @@ def train_job(config: dict, data_spec: str | None, out: str, resume: bool, progr
       resume: continue from ``out/checkpoints``.
       progress: show a Progbar per epoch.
       strategy: ``dataclasses.asdict(distribute.StrategySpec)``, or None for the default.
+      announce_data: log which data set was loaded (False: the caller already said it).
 
     Returns:
       ``run``'s dict.
@@ -161,7 +162,7 @@ def train_job(config: dict, data_spec: str | None, out: str, resume: bool, progr
         cluster_spec = cluster.ClusterSpec.from_env()
         if config.get("seed") is not None:
             determinism.enable(config["seed"])
-    return run(CNNConfig(**config), datasets.load(data_spec), out, resume=resume,
+    return run(CNNConfig(**config), datasets.load(data_spec, announce=announce_data), out, resume=resume,
                progress=progress, strategy=tf_strategy, cluster_spec=cluster_spec)
 
 

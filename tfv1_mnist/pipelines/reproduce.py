@@ -124,7 +124,7 @@ def _cnn_run(data, out: pathlib.Path, plan: Plan, seed: int, data_arg: str | Non
                            x_test=data.x_test, y_test=data.y_test)
     start = time.perf_counter()
     determinism.run_seeded(seed, cnn_pipeline.train_job, dataclasses.asdict(config), spec,
-                           str(run_dir), False, False)
+                           str(run_dir), False, False, announce_data=False)  # the data was named once, above
     wall = time.perf_counter() - start
     metrics = json.loads((run_dir / "metrics.json").read_text())
     proba = export.load_exported(run_dir).predict_proba(data.x_test)
