@@ -82,7 +82,7 @@ def replica_step(model: tf.Module, optimizer, images: tf.Tensor, labels: tf.Tens
     return loss, correct
 
 
-@tf.function
+@tf.function(autograph=False)
 def train_step(model: tf.Module, optimizer, images: tf.Tensor, labels: tf.Tensor):
     """One Adam update on one whole batch, on one device.
 
@@ -143,16 +143,17 @@ class StepRunner:
         self.strategy = tf.distribute.get_strategy() if strategy is None else strategy
         step = _single_device_step if is_default_strategy(self.strategy) else _replicated_step
 
-        @tf.function
+        # The loop is written as tf.while_loop, so AutoGraph need not convert it nor the
+        # optimizer's code below it (a large part of the first call's trace).
+        @tf.function(autograph=False)
         def run(iterator, num_steps):
-            losses = tf.TensorArray(tf.float32, size=num_steps)
-            corrects = tf.TensorArray(tf.int32, size=num_steps)
-            sizes = tf.TensorArray(tf.int32, size=num_steps)
-            for i in tf.range(num_steps):
+            def body(i, losses, corrects, sizes):
                 loss, correct, size = step(self.strategy, model, optimizer, next(iterator))
-                losses = losses.write(i, loss)
-                corrects = corrects.write(i, correct)
-                sizes = sizes.write(i, size)
+                return i + 1, losses.write(i, loss), corrects.write(i, correct), sizes.write(i, size)
+
+            arrays = [tf.TensorArray(dtype, size=num_steps) for dtype in (tf.float32, tf.int32, tf.int32)]
+            _, losses, corrects, sizes = tf.while_loop(lambda i, *_: i < num_steps, body,
+                                                       [tf.constant(0), *arrays])
             return losses.stack(), corrects.stack(), sizes.stack()
 
         self._run = run
