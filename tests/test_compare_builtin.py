@@ -128,6 +128,7 @@ def test_unknown_cnn_implementation_is_rejected_before_training(monkeypatch, sam
         compare.compare_model(registry, "cnn", sample, implementations=("keras", "jax"))
 
 
+@pytest.mark.slow
 def test_run_isolated_sets_the_environment_in_a_child_only(tiny_arrays):
     from tfv1_mnist import determinism
 

@@ -97,6 +97,7 @@ def test_results_that_break_the_contract_are_config_errors(user_mlp, tiny):
         compare.run(tiny, registry=_short(user_mlp), model="rnn")
 
 
+@pytest.mark.slow
 def test_impl_on_the_command_line_runs_the_user_pair_in_the_child(user_mlp, tmp_path, capsys):
     out = tmp_path / "out"
     status = cli.main(["compare", "--impl", "user_mlp:registry", "--model", "mlp", "--data", "sample",

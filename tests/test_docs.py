@@ -87,6 +87,7 @@ def _doc_id(path: pathlib.Path) -> str:
 DOCS_WITH_CODE = [doc for doc in DOC_FILES if python_blocks(doc.read_text(encoding="utf-8"))]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("doc", DOCS_WITH_CODE, ids=_doc_id)
 def test_doc_snippets_run(doc: pathlib.Path, tmp_path: pathlib.Path):
     blocks = python_blocks(doc.read_text(encoding="utf-8"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import subprocess
 import sys
@@ -9,6 +10,7 @@ import sys
 import pytest
 
 from tfv1_mnist import console, input_data
+from tfv1_mnist.legacy import runner
 
 #: TensorFlow's C++ start-up lines that reach stderr before absl's logging is set up.
 NOISE = ("Could not find cuda drivers", "absl::InitializeLog", "failed call to cuInit", "cpu_feature_guard",
@@ -52,11 +54,26 @@ def test_a_data_flag_is_named_as_the_flag(flag_run):
     assert "$" + input_data.DATA_ENV not in flag_run.stderr
 
 
-def test_the_environment_variable_is_named_when_it_chose(tmp_path):
-    done = _run_legacy(tmp_path, "sample", [])
-    assert done.returncode == 0, done.stderr[-3000:]
-    assert f"as ${input_data.DATA_ENV} says" in done.stderr
-    assert "--data" not in done.stderr
+@pytest.mark.parametrize("origin, said", [(None, "as $TFV1_MNIST_DATA says"), ("--data", "as --data says")])
+def test_the_log_line_names_who_chose_the_data(origin, said, monkeypatch, caplog):
+    monkeypatch.setenv(input_data.DATA_ENV, "sample")
+    if origin is None:
+        monkeypatch.delenv(input_data.DATA_ORIGIN_ENV, raising=False)
+    else:
+        monkeypatch.setenv(input_data.DATA_ORIGIN_ENV, origin)
+    with caplog.at_level(logging.INFO, logger="tfv1_mnist"):
+        input_data.read_data_sets("MNIST_data", one_hot=True, validation_size=0)
+    lines = [r.getMessage() for r in caplog.records if "read_data_sets('MNIST_data')" in r.getMessage()]
+    assert lines == [f"read_data_sets('MNIST_data'): using the embedded sample (4000 train / 1000 test digits), "
+                     f"{said}"]
+
+
+def test_only_the_data_flag_marks_the_childs_data_as_the_flags():
+    base = {input_data.DATA_ORIGIN_ENV: "stale"}
+    with_flag = runner.child_environment(base, data="sample", log_level=logging.INFO, show_deprecations=False)
+    without = runner.child_environment(base, data=None, log_level=logging.INFO, show_deprecations=False)
+    assert with_flag[input_data.DATA_ORIGIN_ENV] == "--data" and with_flag[input_data.DATA_ENV] == "sample"
+    assert input_data.DATA_ORIGIN_ENV not in without
 
 
 def test_the_data_is_named_once(flag_run):

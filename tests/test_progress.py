@@ -52,7 +52,7 @@ def test_a_terminal_gets_the_keras_bar_unless_no_color(monkeypatch):
 
 @pytest.mark.parametrize("argv", [
     ["softmax", "--steps", "40", "--batch-size", "20", "--seed", "1"],
-    ["cnn", "--epochs", "1", "--batch-size", "50", "--seed", "1"],
+    pytest.param(["cnn", "--epochs", "1", "--batch-size", "50", "--seed", "1"], marks=pytest.mark.slow),
 ])
 def test_a_command_writing_to_a_file_has_no_escape_codes(argv, tiny_arrays, tmp_path):
     data = tmp_path / "tiny.npz"
