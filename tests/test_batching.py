@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from tf1_reference import Tf1DataSet
+from tfv1_mnist import batching
 from tfv1_mnist.batching import EpochCursor, tf1_batch_indices
 
 
@@ -76,3 +77,9 @@ def test_bad_sizes_raise():
         EpochCursor(-1)
     with pytest.raises(ValueError, match="training set's size"):
         tf1_batch_indices(5, 6, 1, np.random.RandomState(0))
+
+
+def test_tf1_validation_size_scales_tf1s_split():
+    assert batching.tf1_validation_size(60000) == 5000
+    assert batching.tf1_validation_size(4000) == 333
+    assert batching.tf1_validation_size(200) == 16

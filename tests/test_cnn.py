@@ -14,7 +14,8 @@ import pytest
 pytest.importorskip("tensorflow")
 
 from tfv1_mnist import cnn, contract, datasets  # noqa: E402
-from tfv1_mnist.cnn import common  # noqa: E402
+from tfv1_mnist.cnn import results as cnn_results  # noqa: E402
+from tfv1_mnist.cnn import shapes  # noqa: E402
 
 NAMES = [impl.name for impl in cnn.IMPLEMENTATIONS]
 
@@ -37,13 +38,13 @@ def test_model_spec_describes_the_registered_implementations():
     assert NAMES == ["v2", "keras", "v1", "mirrored"]
     assert all(impl.model == "cnn" and impl.summary for impl in cnn.IMPLEMENTATIONS)
     assert all(impl.note for impl in cnn.IMPLEMENTATIONS[1:])
-    assert cnn.MODEL.weight_names == common.WEIGHT_NAMES
+    assert cnn.MODEL.weight_names == shapes.WEIGHT_NAMES
     assert cnn.MODEL.tolerance == 1e-2
     assert cnn.MODEL.config.epochs == 2 and cnn.MODEL.config.seed == 0  # compare's defaults
     assert cnn.MODEL.curve_steps == 300
     assert all(len(note) == 3 for note in cnn.MODEL.notes)
     weights = cnn.MODEL.initial_weights(cnn.MODEL.config)
-    assert [w.shape for w in weights] == list(common.WEIGHT_SHAPES)
+    assert [w.shape for w in weights] == list(shapes.WEIGHT_SHAPES)
 
 
 @pytest.mark.slow
@@ -52,14 +53,14 @@ def test_train_returns_the_contracts_result(runs, name):
     schedule, results = runs
     result = results[name]
     assert isinstance(result, contract.TrainResult)
-    assert tuple(w.shape for w in result.weights) == common.WEIGHT_SHAPES
+    assert tuple(w.shape for w in result.weights) == shapes.WEIGHT_SHAPES
     assert all(w.dtype == np.float32 for w in result.weights)
     assert result.step_loss.shape == (schedule.num_steps,) == (8,)
     assert result.nan_steps == 0
     assert result.loss_timing == contract.LOSS_BEFORE_UPDATE
     assert 0.0 <= result.test_accuracy <= 1.0
     assert result.test_accuracy == result.history["val_accuracy"][-1]
-    assert set(result.history) == set(common.EPOCH_KEYS)
+    assert set(result.history) == set(cnn_results.EPOCH_KEYS)
     assert all(len(v) == 1 for v in result.history.values())
     assert result.train_seconds > 0
     assert result.native is not None

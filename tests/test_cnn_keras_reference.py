@@ -10,7 +10,7 @@ import pytest
 pytest.importorskip("tensorflow")
 
 from tfv1_mnist import datasets  # noqa: E402
-from tfv1_mnist.cnn import common, keras_reference, v2  # noqa: E402
+from tfv1_mnist.cnn import inputs, keras_reference, seeded, shapes, v2  # noqa: E402
 from tfv1_mnist.config import CNNConfig  # noqa: E402
 from tfv1_mnist.errors import ConfigError  # noqa: E402
 
@@ -23,7 +23,7 @@ def tiny(tiny_arrays):
 def test_build_model_is_the_seeds_architecture():
     model = keras_reference.build_model()
     assert model.count_params() == 10_000
-    assert [tuple(w.shape) for w in model.get_weights()] == list(common.WEIGHT_SHAPES)
+    assert [tuple(w.shape) for w in model.get_weights()] == list(shapes.WEIGHT_SHAPES)
     assert model.output_shape == (None, 10)
     assert [type(layer).__name__ for layer in model.layers] == [
         "Conv2D", "MaxPooling2D", "Conv2D", "MaxPooling2D", "Flatten", "Dense", "Dense"]
@@ -32,11 +32,11 @@ def test_build_model_is_the_seeds_architecture():
 
 @pytest.mark.parametrize("normalize", [False, True])
 def test_same_weights_give_the_same_probabilities(tiny, normalize):
-    weights = common.initial_weights(2)
+    weights = seeded.initial_weights(2)
     model = keras_reference.build_model()
     model.set_weights(weights)
     x = tiny.x_test[:16]
-    keras_p = model.predict(keras_reference.prepare_images(x, normalize), verbose=0)
+    keras_p = model.predict(inputs.prepare_images(x, normalize), verbose=0)
     ours = v2.predict_proba(v2.CNN(weights, normalize=normalize), x)
     np.testing.assert_allclose(keras_p, ours, rtol=1e-4, atol=1e-6)
 
@@ -44,9 +44,9 @@ def test_same_weights_give_the_same_probabilities(tiny, normalize):
 def test_prepare_images_matches_v2_scaling_bit_for_bit(tiny):
     x = tiny.x_train[:8]
     np.testing.assert_array_equal(
-        keras_reference.prepare_images(x, True)[..., 0],
-        common.scale_images(x, True).numpy())
-    np.testing.assert_array_equal(keras_reference.prepare_images(x, False)[..., 0], x)
+        inputs.prepare_images(x, True)[..., 0],
+        inputs.scale_images(x, True).numpy())
+    np.testing.assert_array_equal(inputs.prepare_images(x, False)[..., 0], x)
 
 
 def test_fit_replays_v2s_start_and_order(tiny):
@@ -68,7 +68,7 @@ def test_fit_replays_v2s_start_and_order(tiny):
 def test_given_batches_are_followed(tiny):
     cfg = CNNConfig(epochs=1, batch_size=100, seed=0)
     order = [np.arange(200, dtype=np.int64)]
-    init = common.initial_weights(1)
+    init = seeded.initial_weights(1)
     _, h1 = keras_reference.train(cfg, tiny, initial_weights=init, batches=order)
     _, h2 = keras_reference.train(CNNConfig(epochs=1, batch_size=100, seed=9), tiny,
                                   initial_weights=init, batches=order)

@@ -82,7 +82,7 @@ def test_a_mirrored_step_is_two_half_batches_summed_on_one_device(small):
 
 @pytest.mark.slow
 def test_the_comparison_calls_the_gap_round_off(small):
-    result = compare.run_isolated(small, model="cnn", seed=0, settings={"epochs": 1},
+    result = compare.run_in_child(small, model="cnn", seed=0, settings={"epochs": 1},
                                   implementations={"cnn": ["mirrored"]})
     e = result["models"]["cnn"]["variants"]["default"]
     assert set(e["verdict"]) == {"mirrored"}

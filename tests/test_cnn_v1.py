@@ -10,6 +10,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
+from tfv1_mnist.cnn import graph as cnn_graph  # noqa: E402
 from tfv1_mnist.cnn import v1 as cnn_v1  # noqa: E402
 from tfv1_mnist.config import CNNConfig  # noqa: E402
 from tfv1_mnist.errors import ConfigError  # noqa: E402
@@ -47,15 +48,15 @@ def keras_weights():
 
 
 def test_weight_shapes_are_keras_order_and_10000_params(keras_weights):
-    assert [w.shape for w in keras_weights] == [s for _, _, s in cnn_v1.VARIABLES]
-    assert sum(int(np.prod(s)) for _, _, s in cnn_v1.VARIABLES) == 10_000
+    assert [w.shape for w in keras_weights] == [s for _, _, s in cnn_graph.VARIABLES]
+    assert sum(int(np.prod(s)) for _, _, s in cnn_graph.VARIABLES) == 10_000
 
 
 def test_adam_hyperparameters_match_keras():
     import keras
 
     opt = keras.optimizers.Adam()
-    assert cnn_v1.KERAS_ADAM == {"beta1": opt.beta_1, "beta2": opt.beta_2, "epsilon": opt.epsilon}
+    assert cnn_graph.KERAS_ADAM == {"beta1": opt.beta_1, "beta2": opt.beta_2, "epsilon": opt.epsilon}
 
 
 def test_forward_pass_matches_keras(keras_weights, tiny_arrays):
@@ -121,7 +122,7 @@ def test_train_and_evaluate_history(tiny_arrays):
     steps = np.array(history["step_loss"][:7])
     sizes = np.array([32] * 6 + [8])
     assert history["loss"][0] == pytest.approx(float((steps * sizes).sum() / 200), rel=1e-6)
-    assert [w.shape for w in weights] == [s for _, _, s in cnn_v1.VARIABLES]
+    assert [w.shape for w in weights] == [s for _, _, s in cnn_graph.VARIABLES]
 
 
 def test_seeded_runs_are_identical(tiny_arrays):
@@ -181,7 +182,7 @@ def test_the_float32_constants_one_minus_beta_explain_the_first_gap(keras_weight
     config = CNNConfig(epochs=1, batch_size=32)  # raw 0-255 pixels, as the seed
     exact = {"beta1": float(np.float32(0.9)), "beta2": float(np.float32(0.999))}
     for adam, first_equal in ((None, 1), (exact, 3)):
-        betas = adam or cnn_v1.KERAS_ADAM
+        betas = adam or cnn_graph.KERAS_ADAM
         _, history = cnn_v1.train_and_evaluate(config, data, initial_weights=keras_weights, batches=[order],
                                                adam=adam)
         ref = _keras_adam_losses(keras_weights, data, order, 32, betas["beta1"], betas["beta2"])
@@ -194,5 +195,5 @@ def test_the_float32_constants_one_minus_beta_explain_the_first_gap(keras_weight
 def test_do_eval_of_an_empty_set_is_nan_not_a_division_error():
     empty = np.zeros((0, 28, 28), np.uint8)
     # No batch to run, so no session is needed.
-    got = cnn_v1.do_eval(None, None, None, None, None, empty, np.zeros(0, np.uint8))
+    got = cnn_graph.do_eval(None, None, None, None, None, empty, np.zeros(0, np.uint8))
     assert np.isnan(got["loss"]) and np.isnan(got["accuracy"])

@@ -9,7 +9,8 @@ import pytest
 
 tf = pytest.importorskip("tensorflow")
 
-from tfv1_mnist.cnn import common, v2  # noqa: E402
+from tfv1_mnist.cnn import results, seeded, shapes, v2  # noqa: E402
+from tfv1_mnist.cnn import steps as cnn_steps  # noqa: E402
 from tfv1_mnist.config import CNNConfig  # noqa: E402
 from tfv1_mnist.errors import ConfigError, DataError  # noqa: E402
 
@@ -41,8 +42,8 @@ def trained(tmp_path_factory):
 def test_parameter_count_is_the_seeds():
     model = v2.CNN(seed=0)
     assert model.num_params == 10_000
-    assert common.NUM_PARAMS == 10_000
-    assert [tuple(w.shape) for w in model.get_weights()] == list(common.WEIGHT_SHAPES)
+    assert shapes.NUM_PARAMS == 10_000
+    assert [tuple(w.shape) for w in model.get_weights()] == list(shapes.WEIGHT_SHAPES)
 
 
 def test_variables_are_named_by_layer():
@@ -61,7 +62,7 @@ def test_logits_shape_accepts_both_layouts_and_dtypes(tiny):
 
 
 def test_normalize_scales_inputs_inside_the_model(tiny):
-    weights = common.initial_weights(0)
+    weights = seeded.initial_weights(0)
     raw = v2.CNN(weights, normalize=False)
     scaled = v2.CNN(weights, normalize=True)
     x = tiny.x_train[:4]
@@ -82,9 +83,9 @@ def test_train_step_lowers_the_loss_on_a_fixed_batch(tiny):
     opt = keras.optimizers.Adam(0.01)
     opt.build(model.ordered_variables)
     images, labels = tf.constant(tiny.x_train[:32]), tf.constant(tiny.y_train[:32])
-    first, _ = v2.train_step(model, opt, images, labels)
+    first, _ = cnn_steps.train_step(model, opt, images, labels)
     for _ in range(10):
-        last, correct = v2.train_step(model, opt, images, labels)
+        last, correct = cnn_steps.train_step(model, opt, images, labels)
     assert float(last) < 0.7 * float(first)
     assert 0 <= int(correct) <= 32
 
@@ -127,7 +128,7 @@ def test_train_and_evaluate_one_epoch(trained):
 
 def test_given_batches_and_weights_are_used(tiny):
     order = [np.arange(200)[::-1].astype(np.int64)]
-    init = common.initial_weights(5)
+    init = seeded.initial_weights(5)
     cfg = CNNConfig(epochs=1, batch_size=50, seed=0)
     m1, h1 = v2.train_and_evaluate(cfg, tiny, initial_weights=init, batches=order,
                                        progress=False)
@@ -177,10 +178,10 @@ def test_unseeded_resume_keeps_the_drawn_order(tiny, tmp_path):
                                          progress=False)
     model, history = v2.train_and_evaluate(CNNConfig(epochs=2, batch_size=100), tiny,
                                                tmp_path, resume=True, progress=False)
-    assert model.run_seed == first.run_seed
+    assert model.seed == first.seed
     assert len(history["loss"]) == 2 and len(history["step_loss"]) == 4
     # The same start and orders as an uninterrupted run seeded with the drawn seed.
-    _, straight = v2.train_and_evaluate(CNNConfig(epochs=2, batch_size=100, seed=first.run_seed),
+    _, straight = v2.train_and_evaluate(CNNConfig(epochs=2, batch_size=100, seed=first.seed),
                                             tiny, progress=False)
     np.testing.assert_allclose(history["step_loss"], straight["step_loss"], rtol=1e-7, atol=0)
 
@@ -190,7 +191,7 @@ def test_train_step_in_tf_function_matches_eager(tiny):
 
     images, labels = tf.constant(tiny.x_train[:16]), tf.constant(tiny.y_train[:16])
     results = []
-    for step in (v2.train_step, v2.train_step.python_function):  # graph, then eager
+    for step in (cnn_steps.train_step, cnn_steps.train_step.python_function):  # graph, then eager
         model = v2.CNN(seed=2, normalize=True)
         opt = keras.optimizers.Adam(0.001)
         opt.build(model.ordered_variables)

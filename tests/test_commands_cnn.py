@@ -43,10 +43,11 @@ def test_cnn_writes_every_output(sample_run):
 
 
 def test_predict_reads_a_drawn_png(sample_run, tmp_path, capsys):
-    from tfv1_mnist import cnn_v2, imaging
+    from tfv1_mnist import imaging
+    from tfv1_mnist.cnn import export
 
     data = datasets.load("sample")
-    model = cnn_v2.load_exported(sample_run)
+    model = export.load_exported(sample_run)
     proba = model.predict_proba(data.x_test[:500])
     # A test digit the model reads confidently, drawn dark on a large white RGB page.
     i = int(np.flatnonzero((proba.argmax(1) == data.y_test[:500]) & (proba.max(1) > 0.9))[0])

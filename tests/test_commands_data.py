@@ -12,7 +12,8 @@ import threading
 import numpy as np
 import pytest
 
-from tfv1_mnist import cli, datasets, fetch
+from tfv1_mnist import cli, datasets
+from tfv1_mnist.datasets import fetch
 
 
 @pytest.fixture
@@ -100,7 +101,7 @@ def test_convert_failure_leaves_no_partial_folder(tmp_path, tiny, monkeypatch):
         written.append(path)
         return real_write_idx(path, array)
 
-    monkeypatch.setattr(datasets.idx, "write_idx", failing_write_idx)
+    monkeypatch.setattr(datasets.writers, "write_idx", failing_write_idx)
     assert cli.main(["convert", str(src), str(tmp_path / "idx")]) == 1
     assert not (tmp_path / "idx").exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["tiny.npz"]
@@ -159,7 +160,7 @@ def test_fetch_command_offline(tmp_path, monkeypatch, capsys):
 
 
 def test_fetch_command_timeout_default_is_the_library_default():
-    # The CLI does not import tfv1_mnist.fetch at start-up, so it repeats the number.
+    # The CLI does not import tfv1_mnist.datasets.fetch at start-up, so it repeats the number.
     args = cli.build_parser().parse_args(["fetch"])
     assert args.timeout == fetch.DEFAULT_TIMEOUT
 

@@ -40,12 +40,6 @@ def test_flags_map_onto_the_config():
     assert fast == SoftmaxConfig(xla=True)
 
 
-def test_validation_split():
-    assert softmax_command.validation_size_for(60000) == 5000
-    assert softmax_command.validation_size_for(4000) == 333
-    assert softmax_command.validation_size_for(200) == 16
-
-
 @pytest.mark.parametrize("impl", ["v1", "v2"])
 def test_writes_every_output_and_ends_with_the_accuracy(impl, tiny_npz, tmp_path, capsys):
     out = tmp_path / "out"

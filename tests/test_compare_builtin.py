@@ -129,11 +129,11 @@ def test_unknown_cnn_implementation_is_rejected_before_training(monkeypatch, sam
 
 
 @pytest.mark.slow
-def test_run_isolated_sets_the_environment_in_a_child_only(tiny_arrays):
+def test_run_in_child_sets_the_environment_in_a_child_only(tiny_arrays):
     from tfv1_mnist import determinism
 
     data = datasets.Mnist(**tiny_arrays, name="tiny", path="", sha256="")
-    result = compare.run_isolated(data, model="softmax", seed=3, settings={"steps": 20, "batch_size": 20})
+    result = compare.run_in_child(data, model="softmax", seed=3, settings={"steps": 20, "batch_size": 20})
     env = result["environment"]
     assert env == {**env, "onednn": "0", "op_determinism": True, "tf32": False, "isolated": True}
     assert not determinism.is_enabled()  # nothing leaked into this process
@@ -141,14 +141,14 @@ def test_run_isolated_sets_the_environment_in_a_child_only(tiny_arrays):
     assert result["models"]["softmax"]["settings"]["seed"] == 3
 
 
-def test_run_isolated_kills_a_child_that_overruns_its_timeout(tiny_arrays):
+def test_run_in_child_kills_a_child_that_overruns_its_timeout(tiny_arrays):
     import subprocess
     import time
 
     data = datasets.Mnist(**tiny_arrays, name="tiny", path="", sha256="")
     start = time.perf_counter()
     with pytest.raises(subprocess.TimeoutExpired):
-        compare.run_isolated(data, timeout=0.5, model="softmax")
+        compare.run_in_child(data, timeout=0.5, model="softmax")
     assert time.perf_counter() - start < 30
 
 

@@ -123,6 +123,6 @@ def test_impl_errors_are_usage_errors(capsys):
     assert "--steps" in capsys.readouterr().err
 
 
-def test_run_isolated_reports_the_childs_error(tiny):
+def test_run_in_child_reports_the_childs_error(tiny):
     with pytest.raises(ConfigError, match="cannot import"):
-        compare.run_isolated(tiny, registry="tfv1_mnist_no_such_module:registry", model="mlp")
+        compare.run_in_child(tiny, registry="tfv1_mnist_no_such_module:registry", model="mlp")

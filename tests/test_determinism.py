@@ -23,7 +23,8 @@ CHILD = textwrap.dedent("""
     import json, os, sys
     os.environ["TF_CPP_MIN_LOG_LEVEL"] = "2"
     import numpy as np
-    from tfv1_mnist import cnn_v2, datasets, determinism
+    from tfv1_mnist import datasets, determinism
+    from tfv1_mnist.cnn import v2 as cnn_v2
     from tfv1_mnist.config import CNNConfig
 
     arrays = dict(np.load(sys.argv[1]))

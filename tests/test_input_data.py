@@ -18,7 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tfv1_mnist import datasets, input_data
-from tfv1_mnist import fetch as fetch_module
+from tfv1_mnist.datasets import fetch as fetch_module
 from tfv1_mnist.errors import ConfigError, DataError, FetchError
 from tf1_reference import Tf1DataSet
 
@@ -313,10 +313,10 @@ def test_graph_and_eager_seeds_are_honoured_without_side_effects(npz_path, tiny_
         ref_train, _, _ = tf1_read(tiny_arrays, 40, 77)
         np.testing.assert_array_equal(got, ref_train.next_batch(70)[1])
         # seed given and graph seed 0: get_seed's (0, 0) guard does not apply
-        assert input_data.dataset.tf1_numpy_seed(3) == 3
+        assert input_data.seeds.tf1_numpy_seed(3) == 3
     with tf.Graph().as_default():
         tf.compat.v1.set_random_seed(0)
-        assert input_data.dataset.tf1_numpy_seed(0) == MAXINT32  # get_seed avoids (0, 0)
+        assert input_data.seeds.tf1_numpy_seed(0) == MAXINT32  # get_seed avoids (0, 0)
     try:
         tf.random.set_seed(31)
         expected = tf.random.uniform([4]).numpy()

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pytest
+import tensorflow as tf
 
 from tfv1_mnist import datasets
 from tfv1_mnist.config import SoftmaxConfig
@@ -25,9 +27,19 @@ def test_train_and_evaluate_writes_the_outputs(tiny, tmp_path):
     assert metrics["impl"] == "v2" and len(metrics["loss"]) == 6
     assert metrics["test_accuracy"] == run.result.test_accuracy
     assert metrics["examples_per_second"] == pytest.approx(run.result.examples_per_second)
-    assert run.loss_plot.read_bytes()[:4] == b"\x89PNG"
-    assert any(run.checkpoint_dir.iterdir())
-    assert len(list(run.tensorboard_dir.glob("events.out.tfevents.*"))) == 1
+    assert run.files == ("metrics.json", "loss.png", "checkpoint/", "tensorboard/")
+    assert (run.workdir / "loss.png").read_bytes()[:4] == b"\x89PNG"
+    assert any((run.workdir / "checkpoint").iterdir())
+    events = list((run.workdir / "tensorboard").glob("events.out.tfevents.*"))
+    assert len(events) == 1
+    steps = []
+    for record in tf.data.TFRecordDataset(str(events[0])):
+        event = tf.compat.v1.Event.FromString(record.numpy())
+        for value in event.summary.value:
+            assert value.tag == "loss"
+            steps.append((event.step, float(tf.make_ndarray(value.tensor))))
+    assert [s for s, _ in steps] == list(range(6))
+    np.testing.assert_allclose([v for _, v in steps], run.result.loss)
 
 
 def test_bad_impl_and_batch_size(tiny, tmp_path):

@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from tfv1_mnist import datasets, input_data
+from tfv1_mnist import datasets, input_data, softmax
 from tfv1_mnist.config import SoftmaxConfig
-from tfv1_mnist.softmax import common, resident, v1, v2
+from tfv1_mnist.softmax import resident, v1, v2
 
 _DataSet = collections.namedtuple("_DataSet", "images labels")
 _Datasets = collections.namedtuple("_Datasets", "train validation test")
@@ -18,7 +18,7 @@ _Datasets = collections.namedtuple("_Datasets", "train validation test")
 
 @pytest.fixture(scope="module")
 def sample_train() -> np.ndarray:
-    return common.prepare(datasets.load("sample"), seed=0).train.images
+    return softmax.prepare(datasets.load("sample"), seed=0).train.images
 
 
 def _bits(a) -> np.ndarray:
@@ -85,7 +85,7 @@ def test_floats_that_are_not_bytes_still_give_the_seeds_bits(tiny_arrays, train)
     assert resident.pack(data.train.images).dtype == np.float32
     config = SoftmaxConfig(steps=30, batch_size=16, loss="stable", seed=3)
     batches = np.random.RandomState(4).randint(0, 200, size=(30, 16)).astype(np.int64)
-    initial = v1.initial_values(config)
+    initial = softmax.initial_values(config)
     reference = v1.train_feed(config, data, batches=batches, initial=initial)
     got = train(config, data, batches=batches, initial=initial, steps_per_run=8)
     np.testing.assert_array_equal(got.loss, reference.loss)

@@ -11,14 +11,13 @@ import importlib
 
 __version__ = "0.1.0"
 
+from tfv1_mnist.config import CNNConfig, SoftmaxConfig  # noqa: E402
 from tfv1_mnist.errors import ConfigError, DataError, FetchError, Tfv1MnistError  # noqa: E402
 
 _SUBMODULES = (
     "batching",
     "cli",
-    "cnn_v1",
     "cnn",
-    "cnn_v2",
     "compare",
     "config",
     "console",
@@ -27,10 +26,8 @@ _SUBMODULES = (
     "determinism",
     "distribute",
     "errors",
-    "fetch",
     "imaging",
     "input_data",
-    "keras_reference",
     "legacy",
     "ops",
     "outputs",
@@ -38,8 +35,6 @@ _SUBMODULES = (
     "plots",
     "report",
     "softmax",
-    "softmax_v1",
-    "softmax_v2",
     "summaries",
     "testing",
 )
@@ -59,6 +54,4 @@ __all__ = [
 def __getattr__(name: str):
     if name in _SUBMODULES:
         return importlib.import_module(f"tfv1_mnist.{name}")
-    if name in ("SoftmaxConfig", "CNNConfig"):
-        return getattr(importlib.import_module("tfv1_mnist.config"), name)
     raise AttributeError(f"module 'tfv1_mnist' has no attribute {name!r}")

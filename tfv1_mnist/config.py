@@ -11,7 +11,7 @@ import dataclasses
 
 from tfv1_mnist.errors import ConfigError
 
-__all__ = ["SoftmaxConfig", "CNNConfig"]
+__all__ = ["SoftmaxConfig", "CNNConfig", "check_seed"]
 
 
 def _check_positive(name: str, value, flag: str) -> None:
@@ -19,9 +19,15 @@ def _check_positive(name: str, value, flag: str) -> None:
         raise ConfigError(f"{name} must be > 0, got {value!r}: pass a positive {flag}")
 
 
-def _check_seed(seed) -> None:
-    if seed is not None and not 0 <= seed < 2**31:
-        raise ConfigError(f"seed must be in [0, 2**31), got {seed}: fix --seed")
+def check_seed(seed: int | None, *, required: bool = False) -> int | None:
+    """Returns ``seed`` if it is a usable ``--seed``: None (unless ``required``) or an int in ``[0, 2**31)``.
+
+    Raises:
+      ConfigError: ``seed`` is out of range, or None where one is required.
+    """
+    if (seed is None and required) or (seed is not None and not 0 <= seed < 2**31):
+        raise ConfigError(f"--seed must be in [0, 2**31), got {seed}")
+    return seed
 
 
 def _check_choice(name: str, value, choices: tuple, flag: str) -> None:
@@ -74,7 +80,7 @@ class SoftmaxConfig:
         _check_choice("loss", self.loss, self.LOSSES, "--loss")
         _check_choice("reduction", self.reduction, self.REDUCTIONS, "--reduction")
         _check_choice("init", self.init, self.INITS, "--init")
-        _check_seed(self.seed)
+        check_seed(self.seed)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -100,4 +106,4 @@ class CNNConfig:
         _check_positive("epochs", self.epochs, "--epochs")
         _check_positive("batch_size", self.batch_size, "--batch-size")
         _check_positive("learning_rate", self.learning_rate, "--learning-rate")
-        _check_seed(self.seed)
+        check_seed(self.seed)

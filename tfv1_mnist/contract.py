@@ -11,7 +11,7 @@ custom loop and Keras ``fit``; a user's own v1 model and its TF2 port) is an
   or the user's own);
 * ``data``: a ``datasets.Mnist`` of uint8 arrays.  Each model's preprocessing
   (scaling, one-hot labels, TF1's validation split) lives in that model's
-  ``common`` module, so every implementation of a model sees the same floats;
+  package (``softmax.data``, ``cnn.inputs``), so every implementation sees the same floats;
 * ``schedule``: a ``Schedule``, the explicit batch order (row indices);
 * ``initial``: the initial weights as NumPy arrays in the model's *canonical
   order* (``ModelSpec.weight_names``).  A v1 implementation maps its graph
@@ -190,6 +190,9 @@ class Implementation:
       summary: one line saying what it is ("graph mode, Session, GradientDescentOptimizer").
       note: what it does differently from the model's reference *by design*
         (another kernel, another constant), quoted in ``compare``'s explanations.
+      native_train: its own trainer, with its own signature and result
+        (``softmax.v1.train``), which the model's command pipeline runs; None
+        where the pipeline does not offer it.
     """
 
     model: str
@@ -197,6 +200,7 @@ class Implementation:
     train: Trainer
     summary: str = ""
     note: str = ""
+    native_train: Callable[..., Any] | None = None
 
     def __post_init__(self):
         for field in ("model", "name"):

@@ -6,7 +6,7 @@ TensorFlow's global seed) plus ``tf.config.experimental.enable_op_determinism()`
 off again, and it makes every *unseeded* random op raise — e.g. a TF1 graph built
 later in the same process, whose graph-level seed is unset.  So:
 
-* ``cnn_v2`` and ``keras_reference`` use no TensorFlow random op at all (weights
+* ``cnn.v2`` and ``cnn.keras_reference`` use no TensorFlow random op at all (weights
   and orders come from NumPy generators with explicit seeds): they run the same
   with determinism on or off.
 * ``run_seeded(seed, fn, ...)`` runs a seeded job in a fresh *spawned* process
@@ -95,6 +95,7 @@ def _child(conn, seed: int | None, log_level: int, env: Mapping[str, str], job: 
         conn.close()
 
 
+# over 60 lines: the child's whole life (start, answer, timeout, Ctrl-C, clean-up) in one place.
 def run_isolated(seed: int | None, fn: Callable, *args: Any, env: Mapping[str, str] | None = None,
                  timeout: float | None = None, **kwargs: Any) -> Any:
     """Runs ``fn(*args, **kwargs)`` in a fresh spawned process, seeded when ``seed`` is given.

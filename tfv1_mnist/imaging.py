@@ -173,20 +173,23 @@ def load_npz_images(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray | N
         if x.max(initial=0) <= 1.0:
             x = x * 255.0
         x = np.clip(np.rint(x), 0, 255).astype(np.uint8)
+    return x, _npz_labels(path, arrays, len(x))
+
+
+def _npz_labels(path: pathlib.Path, arrays: dict, n: int) -> np.ndarray | None:
+    """The labels of an ``.npz``'s ``n`` images as int64 [n] (``labels``, ``y_test`` or ``y``), or None."""
     label_key = next((k for k in ("labels", "y_test", "y") if k in arrays), None)
-    labels = None
-    if label_key is not None:
-        labels = np.asarray(arrays[label_key])
-        if not np.issubdtype(labels.dtype, np.number):
-            raise DataError(f"{path}: labels {label_key!r} have dtype {labels.dtype}; expected "
-                            "class numbers [N] or one-hot rows [N, 10]")
-        if labels.ndim == 0 or len(labels) != len(x):
-            raise DataError(f"{path}: labels {label_key!r} must hold one label per image "
-                            f"({len(x)}), got shape {labels.shape}")
-        labels = labels.reshape(len(x), -1)
-        labels = labels.argmax(1) if labels.shape[1] > 1 else labels[:, 0]
-        labels = labels.astype(np.int64)
-    return x, labels
+    if label_key is None:
+        return None
+    labels = np.asarray(arrays[label_key])
+    if not np.issubdtype(labels.dtype, np.number):
+        raise DataError(f"{path}: labels {label_key!r} have dtype {labels.dtype}; expected "
+                        "class numbers [N] or one-hot rows [N, 10]")
+    if labels.ndim == 0 or len(labels) != n:
+        raise DataError(f"{path}: labels {label_key!r} must hold one label per image "
+                        f"({n}), got shape {labels.shape}")
+    labels = labels.reshape(n, -1)
+    return (labels.argmax(1) if labels.shape[1] > 1 else labels[:, 0]).astype(np.int64)
 
 
 def load_images(paths) -> list[tuple[str, np.ndarray]]:

@@ -106,6 +106,7 @@ def plot_history(history: Mapping[str, Sequence[float]], path: str | os.PathLike
 # trained model (weight templates, confusion matrix, worst-classified digits).
 
 
+# over 60 lines: one figure, its left panel (the curves) then its right (their distances).
 def plot_loss_overlay(
     curves: Mapping[str, Sequence[float]],
     path: str | os.PathLike,

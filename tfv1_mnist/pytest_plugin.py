@@ -48,6 +48,16 @@ import pytest
 if TYPE_CHECKING:  # pragma: no cover - for type checkers only
     import tensorflow as tf
 
+__all__ = [
+    "pytest_addoption",
+    "pytest_load_initial_conftests",
+    "pytest_configure",
+    "pytest_report_header",
+    "pytest_collection_modifyitems",
+    "v1_graph",
+    "v1_session",
+]
+
 # TensorFlow's switch for tf.keras = tf_keras (Keras 2); read when TensorFlow is imported.
 _LEGACY_KERAS_ENV = "TF_USE_LEGACY_KERAS"
 

@@ -26,7 +26,6 @@ __all__ = [
     "Report",
     "confusion_matrix",
     "worst_examples",
-    "softmax_proba",
     "data_uri",
     "fmt_accuracy",
     "fmt_seconds",
@@ -96,26 +95,6 @@ def worst_examples(proba: np.ndarray, y_true: np.ndarray, k: int = 16) -> np.nda
     # Sort by (right before wrong reversed, p_true): wrong ones first, lowest true-class probability first.
     order = np.lexsort((p_true, ~wrong))
     return order[:k].astype(np.int64)
-
-
-def softmax_proba(weights: np.ndarray, biases: np.ndarray, images: np.ndarray) -> np.ndarray:
-    """Class probabilities of the softmax regressor on uint8 images.
-
-    Pixels are scaled as TF1's ``input_data`` did (float32 times 1/255).
-
-    Args:
-      weights: float32 [784, 10]; biases: float32 [10].
-      images: uint8 [N, 28, 28].
-
-    Returns:
-      float32 [N, 10]; rows are NaN where the weights are.
-    """
-    x = images.reshape(len(images), -1).astype(np.float32) * np.float32(1.0 / 255.0)
-    logits = x @ np.asarray(weights, np.float32) + np.asarray(biases, np.float32)
-    with np.errstate(invalid="ignore", over="ignore"):
-        z = logits - logits.max(1, keepdims=True)
-        e = np.exp(z)
-        return (e / e.sum(1, keepdims=True)).astype(np.float32)
 
 
 def data_uri(path: str | os.PathLike) -> str:

@@ -6,42 +6,31 @@ interleaved round by round in one process, so machine load hits all of them
 alike.  Each record gives the median epoch time, the median of the per-round
 ratios to Keras' epochs opening and closing the same round (``ratio``; the
 target is <= 0.75), the same for process CPU time (``cpu_ratio``) and
-the achieved GFLOP/s (``cnn.common.TRAIN_FLOPS_PER_EXAMPLE``, about 3.7 MFLOP per
+the achieved GFLOP/s (``cnn.shapes.TRAIN_FLOPS_PER_EXAMPLE``, about 3.7 MFLOP per
 example).
 
-Contenders (``variant``):
-  keras_fit       the seed's ``model.fit(x, y, batch_size=32)`` (no XLA: Keras
-                  turns ``jit_compile="auto"`` off on CPU-only machines).
-  cnn_v2          what ``train_and_evaluate`` runs: a tf.data pipeline and about
-                  20 ``tf.function`` calls per epoch (Progbar updates between them).
-  per_step        one ``tf.function`` call per batch.
-  whole_epoch     the whole epoch inside one ``tf.function`` call.
-  gather          whole epoch, batches gathered in-graph from an index matrix
-                  (no tf.data).
-  im2col          whole epoch, second conv (4x4x28) as extract_patches + matmul.
-  im2col_slices   whole epoch, second conv as 16 shifted slices, concatenated
-                  [N,10,10,448], @ kernel [448,10].
-  nchw            whole epoch, convs and pools in NCHW (oneDNN runs it on CPU).
-  keras_spe       the seed's model compiled with ``steps_per_execution`` (about 20
-                  calls per epoch, like ``cnn_v2``): how much of the gap is
-                  Keras' per-step dispatch.
-  unfused         whole epoch, ``x + b`` instead of ``bias_add`` (blocks the
-                  Conv2D+BiasAdd+Relu fusion).
-  xla             whole epoch, the step compiled with ``jit_compile=True``.
+Contenders (``variant``): ``keras_fit`` (the seed's ``model.fit``), ``cnn.v2``
+(what ``train_and_evaluate`` runs: tf.data and about 20 ``tf.function`` calls
+per epoch), ``per_step`` (one call per batch), ``whole_epoch`` (one call per
+epoch), ``gather`` (whole epoch, batches gathered in-graph, no tf.data),
+``keras_spe`` (``fit`` with ``steps_per_execution``, about 20 calls per epoch),
+and ``VariantCNN``'s whole-epoch ablations (``MODEL_VARIANTS``: ``im2col``,
+``im2col_slices``, ``nchw``, ``unfused``) and ``xla`` (the step with
+``jit_compile=True``).
 
 Threads are fixed when TensorFlow starts, so compare thread settings across
 processes: ``TF_NUM_INTRAOP_THREADS=1 TF_NUM_INTEROP_THREADS=1 python
 scripts/bench.py cnn``.  Environment knobs in the record: ``threads``.
 
 Then the peers (``bench: cnn_peers`` records), each in a fresh process,
-interleaved round by round (``rounds.py``): ``cnn_v2``'s loop
+interleaved round by round (``rounds.py``): ``cnn.v2``'s loop
 (``peers/cnn_project.py``) against the seed's ``model.fit``
 (``peers/cnn_keras_fit.py``, this interpreter), the whole ``tfv1-mnist cnn
 --epochs 1`` command (``peers/cnn_command.py``), PyTorch eager and Flax with a
 jitted step (from ``BENCH_PEER_PYTHON``; skipped without it).  Every record has
 ``process_seconds`` (launch to exit) beside ``train_seconds``, their difference
 ``fixed_seconds``, and ``process_ratio_to_keras_fit``.
-``ratio_train_seconds`` is a contender's median epoch over ``cnn_v2``'s;
+``ratio_train_seconds`` is a contender's median epoch over ``cnn.v2``'s;
 ``BENCH_PEER_ROUNDS`` sets the rounds (default 5), ``BENCH_CNN_INPROCESS=0``
 skips the in-process variants above.
 
@@ -63,8 +52,8 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 FASHION_DIR = "/usr/share/datasets/fashion-mnist"
 BATCH_SIZE = 32
-DEFAULT_VARIANTS = ("cnn_v2", "per_step", "whole_epoch", "keras_spe")
-ALL_VARIANTS = ("cnn_v2", "per_step", "whole_epoch", "gather", "im2col", "im2col_slices", "nchw",
+DEFAULT_VARIANTS = ("cnn.v2", "per_step", "whole_epoch", "keras_spe")
+ALL_VARIANTS = ("cnn.v2", "per_step", "whole_epoch", "gather", "im2col", "im2col_slices", "nchw",
                 "unfused", "xla", "keras_spe")
 
 
@@ -85,77 +74,60 @@ def load_data(args):
     return datasets.load("sample")
 
 
-def _variant_models():
-    """CNN subclasses for the model-level variants."""
+def _variant_model():
+    """``VariantCNN``: ``cnn.v2.CNN``'s forward pass with its ablations as parameters."""
     import tensorflow as tf
 
-    from tfv1_mnist.cnn import common, v2 as cnn_v2
+    from tfv1_mnist.cnn import inputs, v2 as cnn_v2
 
-    class Im2colCNN(cnn_v2.CNN):
-        """conv2 as patches [N,10,10,448] @ kernel [448,10]."""
+    class VariantCNN(cnn_v2.CNN):
+        """The seed's CNN, one way of computing it per setting.
 
-        def __call__(self, images):
-            k1, b1, k2, b2, w3, b3, w4, b4 = self.ordered_variables
-            x = common.as_nhwc(common.scale_images(images, self.normalize))
-            x = tf.nn.relu(tf.nn.bias_add(tf.nn.conv2d(x, k1, 1, "VALID"), b1))
-            x = tf.nn.max_pool2d(x, 2, 2, "VALID")
-            # extract_patches orders each patch (row, col, channel), as HWIO flattens.
-            p = tf.image.extract_patches(x, [1, 4, 4, 1], [1, 1, 1, 1], [1, 1, 1, 1], "VALID")
-            x = tf.reshape(tf.matmul(tf.reshape(p, [-1, 448]), tf.reshape(k2, [448, 10])),
-                           [-1, 10, 10, 10])
-            x = tf.nn.relu(tf.nn.bias_add(x, b2))
-            x = tf.nn.max_pool2d(x, 2, 2, "VALID")
-            x = tf.reshape(x, [-1, 250])
-            x = tf.nn.relu(tf.nn.bias_add(tf.matmul(x, w3), b3))
-            return tf.nn.bias_add(tf.matmul(x, w4), b4)
+        Args (besides ``CNN``'s weights):
+          conv2: ``"conv"`` (``tf.nn.conv2d``), ``"patches"`` (``extract_patches``
+            [N,10,10,448] @ kernel [448,10]; each patch in HWIO's (row, col,
+            channel) order) or ``"slices"`` (16 shifted slices concatenated the same way).
+          layout: ``"NHWC"`` or ``"NCHW"`` (convs and pools; the flatten stays Keras' NHWC).
+          fused: ``bias_add`` (lets Grappler fuse Conv2D+BiasAdd+Relu) or a plain ``+``.
+        """
 
-    class UnfusedCNN(cnn_v2.CNN):
-        def __call__(self, images):
-            k1, b1, k2, b2, w3, b3, w4, b4 = self.ordered_variables
-            x = common.as_nhwc(common.scale_images(images, self.normalize))
-            x = tf.nn.relu(tf.nn.conv2d(x, k1, 1, "VALID") + b1)
-            x = tf.nn.max_pool2d(x, 2, 2, "VALID")
-            x = tf.nn.relu(tf.nn.conv2d(x, k2, 1, "VALID") + b2)
-            x = tf.nn.max_pool2d(x, 2, 2, "VALID")
-            x = tf.reshape(x, [-1, 250])
-            x = tf.nn.relu(tf.matmul(x, w3) + b3)
-            return tf.matmul(x, w4) + b4
+        def __init__(self, weights, *, conv2="conv", layout="NHWC", fused=True):
+            super().__init__(weights)
+            self.conv2, self.layout, self.fused = conv2, layout, fused
 
-    class SlicesCNN(cnn_v2.CNN):
-        """conv2 as 16 shifted slices (i, j major, channel minor) @ kernel [448,10]."""
+        def _bias(self, x, b, data_format="NHWC"):
+            return tf.nn.bias_add(x, b, data_format=data_format) if self.fused else x + b
 
         def __call__(self, images):
             k1, b1, k2, b2, w3, b3, w4, b4 = self.ordered_variables
-            x = common.as_nhwc(common.scale_images(images, self.normalize))
-            x = tf.nn.relu(tf.nn.bias_add(tf.nn.conv2d(x, k1, 1, "VALID"), b1))
-            x = tf.nn.max_pool2d(x, 2, 2, "VALID")
-            p = tf.concat([x[:, i:i + 10, j:j + 10, :] for i in range(4) for j in range(4)], -1)
-            x = tf.reshape(tf.matmul(tf.reshape(p, [-1, 448]), tf.reshape(k2, [448, 10])),
-                           [-1, 10, 10, 10])
-            x = tf.nn.relu(tf.nn.bias_add(x, b2))
-            x = tf.nn.max_pool2d(x, 2, 2, "VALID")
-            x = tf.reshape(x, [-1, 250])
-            x = tf.nn.relu(tf.nn.bias_add(tf.matmul(x, w3), b3))
-            return tf.nn.bias_add(tf.matmul(x, w4), b4)
-
-    class NchwCNN(cnn_v2.CNN):
-        def __call__(self, images):
-            k1, b1, k2, b2, w3, b3, w4, b4 = self.ordered_variables
-            x = common.scale_images(images, self.normalize)
-            x = tf.reshape(x, [-1, 1, 28, 28])
-            f = "NCHW"
-            x = tf.nn.relu(tf.nn.bias_add(tf.nn.conv2d(x, k1, 1, "VALID", data_format=f), b1,
-                                          data_format=f))
+            f = self.layout
+            x = inputs.scale_images(images, self.normalize)
+            x = tf.reshape(x, [-1, 1, 28, 28]) if f == "NCHW" else inputs.as_nhwc(x)
+            x = tf.nn.relu(self._bias(tf.nn.conv2d(x, k1, 1, "VALID", data_format=f), b1, f))
             x = tf.nn.max_pool2d(x, 2, 2, "VALID", data_format=f)
-            x = tf.nn.relu(tf.nn.bias_add(tf.nn.conv2d(x, k2, 1, "VALID", data_format=f), b2,
-                                          data_format=f))
-            x = tf.nn.max_pool2d(x, 2, 2, "VALID", data_format=f)
-            x = tf.reshape(tf.transpose(x, [0, 2, 3, 1]), [-1, 250])  # Keras' NHWC flatten
-            x = tf.nn.relu(tf.nn.bias_add(tf.matmul(x, w3), b3))
-            return tf.nn.bias_add(tf.matmul(x, w4), b4)
+            if self.conv2 == "conv":
+                x = tf.nn.conv2d(x, k2, 1, "VALID", data_format=f)
+            else:  # NHWC only
+                p = (tf.image.extract_patches(x, [1, 4, 4, 1], [1, 1, 1, 1], [1, 1, 1, 1], "VALID")
+                     if self.conv2 == "patches" else
+                     tf.concat([x[:, i:i + 10, j:j + 10, :] for i in range(4) for j in range(4)], -1))
+                x = tf.reshape(tf.matmul(tf.reshape(p, [-1, 448]), tf.reshape(k2, [448, 10])), [-1, 10, 10, 10])
+            x = tf.nn.max_pool2d(tf.nn.relu(self._bias(x, b2, f)), 2, 2, "VALID", data_format=f)
+            if f == "NCHW":
+                x = tf.transpose(x, [0, 2, 3, 1])  # Keras' NHWC flatten
+            x = tf.nn.relu(self._bias(tf.matmul(tf.reshape(x, [-1, 250]), w3), b3))
+            return self._bias(tf.matmul(x, w4), b4)
 
-    return {"im2col": Im2colCNN, "im2col_slices": SlicesCNN, "nchw": NchwCNN,
-            "unfused": UnfusedCNN}
+    return VariantCNN
+
+
+#: The model-level ablations: ``VariantCNN``'s settings, each trained for a whole epoch per call.
+MODEL_VARIANTS = {
+    "im2col": {"conv2": "patches"},
+    "im2col_slices": {"conv2": "slices"},
+    "nchw": {"layout": "NCHW"},
+    "unfused": {"fused": False},
+}
 
 
 def _make_contenders(data, init, variants) -> dict[str, Callable[[], float]]:
@@ -164,7 +136,7 @@ def _make_contenders(data, init, variants) -> dict[str, Callable[[], float]]:
     import numpy as np
     import tensorflow as tf
 
-    from tfv1_mnist.cnn import common, keras_reference, v2 as cnn_v2
+    from tfv1_mnist.cnn import inputs, keras_reference, steps as cnn_steps, v2 as cnn_v2
 
     x, y = data.x_train, data.y_train
     n = len(x)
@@ -173,7 +145,7 @@ def _make_contenders(data, init, variants) -> dict[str, Callable[[], float]]:
     contenders: dict[str, Callable[[], float]] = {}
 
     # The seed's program: float32 [N,28,28,1] raw pixels, fit(batch_size=32).
-    x_keras = common.prepare_images(x, normalize=False)
+    x_keras = inputs.prepare_images(x, normalize=False)
     y_keras = y.astype(np.int64)
     kmodel = keras_reference.build_model()
     kmodel.set_weights(init)
@@ -202,11 +174,11 @@ def _make_contenders(data, init, variants) -> dict[str, Callable[[], float]]:
             spe_model.fit(x_keras, y_keras, batch_size=BATCH_SIZE, epochs=1, shuffle=True,
                           verbose=0)
             return time.perf_counter() - start
-    model_classes = _variant_models()
+    variant_cnn = _variant_model()
     order_rng = np.random.default_rng(0)
 
-    def tfdata_runner(model_cls, steps_per_call, jit=False):
-        model = model_cls(init)
+    def tfdata_runner(steps_per_call, jit=False, **settings):
+        model = variant_cnn(init, **settings)
         opt = keras.optimizers.Adam(0.001)
         opt.build(model.ordered_variables)
         if jit:
@@ -231,13 +203,13 @@ def _make_contenders(data, init, variants) -> dict[str, Callable[[], float]]:
 
             runner = lambda it, k: run(it, tf.constant(k, tf.int32))  # noqa: E731
         else:
-            runner = cnn_v2.StepRunner(model, opt)
+            runner = cnn_steps.StepRunner(model, opt)
 
         def epoch() -> float:
             model.set_weights(init)
             order = order_rng.permutation(n).astype(np.int64)
             start = time.perf_counter()
-            it = iter(common.make_dataset(x_t, y_t, order, BATCH_SIZE))
+            it = iter(inputs.make_dataset(x_t, y_t, order, BATCH_SIZE))
             done = 0
             while done < steps:
                 k = min(steps_per_call, steps - done)
@@ -247,7 +219,7 @@ def _make_contenders(data, init, variants) -> dict[str, Callable[[], float]]:
             return time.perf_counter() - start
 
         # Trace on a short epoch of the same shapes.
-        it = iter(common.make_dataset(x_t, y_t, np.arange(BATCH_SIZE * 2 + 5), BATCH_SIZE))
+        it = iter(inputs.make_dataset(x_t, y_t, np.arange(BATCH_SIZE * 2 + 5), BATCH_SIZE))
         for k in (2, 1):
             runner(it, k)
         return epoch
@@ -262,7 +234,7 @@ def _make_contenders(data, init, variants) -> dict[str, Callable[[], float]]:
             losses = tf.TensorArray(tf.float32, size=tf.shape(index_matrix)[0])
             for i in tf.range(tf.shape(index_matrix)[0]):
                 idx = index_matrix[i]
-                loss, _ = cnn_v2.train_step(model, opt, tf.gather(x_t, idx), tf.gather(y_t, idx))
+                loss, _ = cnn_steps.train_step(model, opt, tf.gather(x_t, idx), tf.gather(y_t, idx))
                 losses = losses.write(i, loss)
             return losses.stack()
 
@@ -280,32 +252,27 @@ def _make_contenders(data, init, variants) -> dict[str, Callable[[], float]]:
         run(tf.constant(np.arange(5)[None]))
         return epoch
 
+    whole_epoch = {"whole_epoch": {}, **MODEL_VARIANTS, "xla": {"jit": True}}
+    factories = {
+        "cnn.v2": lambda: tfdata_runner(max(1, math.ceil(steps / 20))),  # as train_and_evaluate calls it
+        "per_step": lambda: tfdata_runner(1),
+        "gather": gather_runner,
+        "keras_spe": lambda: keras_spe_epoch,
+        **{name: (lambda s=settings: tfdata_runner(steps, **s)) for name, settings in whole_epoch.items()},
+    }
     for name in variants:
-        if name == "cnn_v2":
-            contenders[name] = tfdata_runner(cnn_v2.CNN, max(1, math.ceil(steps / 20)))
-        elif name == "per_step":
-            contenders[name] = tfdata_runner(cnn_v2.CNN, 1)
-        elif name == "whole_epoch":
-            contenders[name] = tfdata_runner(cnn_v2.CNN, steps)
-        elif name == "gather":
-            contenders[name] = gather_runner()
-        elif name in model_classes:
-            contenders[name] = tfdata_runner(model_classes[name], steps)
-        elif name == "xla":
-            contenders[name] = tfdata_runner(cnn_v2.CNN, steps, jit=True)
-        elif name == "keras_spe":
-            contenders[name] = keras_spe_epoch
-        else:
+        if name not in factories:
             raise ValueError(f"unknown variant {name!r}; choose from {ALL_VARIANTS}")
+        contenders[name] = factories[name]()
     return contenders
 
 
 def peer_contenders():
-    """``cnn_v2``'s loop and its peers, each a fresh-process ``rounds.Contender``."""
+    """``cnn.v2``'s loop and its peers, each a fresh-process ``rounds.Contender``."""
     from benchmarks import rounds
 
     return [
-        rounds.local("cnn_v2", "cnn_project.py", project=True),
+        rounds.local("cnn.v2", "cnn_project.py", project=True),
         rounds.local("keras_fit", "cnn_keras_fit.py"),
         rounds.local("cnn_command", "cnn_command.py"),
         rounds.peer("torch_eager", "cnn_torch.py"),
@@ -321,14 +288,14 @@ def run_peers(x, y, quick: bool, data_name: str) -> Iterator[dict]:
     import numpy as np
     from benchmarks import rounds
 
-    from tfv1_mnist.cnn import common
+    from tfv1_mnist.cnn import seeded, shapes
 
     contenders = peer_contenders()
     n_rounds = 1 if quick else int(os.environ.get("BENCH_PEER_ROUNDS", 5))
-    init = common.initial_weights(0)
+    init = seeded.initial_weights(0)
     with tempfile.TemporaryDirectory(prefix="bench-cnn-") as tmp:
         workload = pathlib.Path(tmp) / "cnn.npz"
-        np.savez(workload, x_train=x, y_train=y, order=common.epoch_indices(len(x), 0, 0),
+        np.savez(workload, x_train=x, y_train=y, order=seeded.epoch_indices(len(x), 0, 0),
                  batch_size=np.int64(BATCH_SIZE), learning_rate=np.float32(0.001),
                  **{f"w{i}": w for i, w in enumerate(init)})
         _log(f"peers: {len(x)} examples, {n_rounds} round(s), fresh processes")
@@ -339,7 +306,7 @@ def run_peers(x, y, quick: bool, data_name: str) -> Iterator[dict]:
         seconds = summary.get("train_seconds")
         extra = {}
         if seconds:
-            extra["gflops"] = len(x) * common.TRAIN_FLOPS_PER_EXAMPLE / seconds / 1e9
+            extra["gflops"] = len(x) * shapes.TRAIN_FLOPS_PER_EXAMPLE / seconds / 1e9
             if keras:
                 extra["ratio_to_keras_fit"] = seconds / keras["train_seconds"]
         process = summary.get("process_seconds")
@@ -365,10 +332,10 @@ def run(args) -> Iterator[dict]:
 
 
 def _run_in_process(data, data_x, data_y, n, quick) -> Iterator[dict]:
-    """The in-process ablations: ``cnn_v2``'s variants against ``fit``, interleaved."""
+    """The in-process ablations: ``cnn.v2``'s variants against ``fit``, interleaved."""
     import tensorflow as tf
 
-    from tfv1_mnist.cnn import common
+    from tfv1_mnist.cnn import seeded, shapes
 
     class _Train:  # just the training arrays
         x_train, y_train = data_x, data_y
@@ -376,7 +343,7 @@ def _run_in_process(data, data_x, data_y, n, quick) -> Iterator[dict]:
     rounds = int(os.environ.get("BENCH_CNN_ROUNDS", 1 if quick else 3))
     variants = tuple(v for v in os.environ.get("BENCH_CNN_VARIANTS", "").split(",") if v) \
         or DEFAULT_VARIANTS
-    init = common.initial_weights(0)
+    init = seeded.initial_weights(0)
     _log(f"{data.name}: {n} examples, batch {BATCH_SIZE}, {rounds} round(s), "
          f"variants {', '.join(variants)}")
     contenders = _make_contenders(_Train, init, variants)
@@ -442,7 +409,7 @@ def _run_in_process(data, data_x, data_y, n, quick) -> Iterator[dict]:
             # it counts the thread pools' spin-waiting too.
             "cpu_seconds": statistics.median(cpu[name]),
             "cpu_ratio": statistics.median(cpu_ratios[name]),
-            "gflops": n * common.TRAIN_FLOPS_PER_EXAMPLE / median / 1e9,
+            "gflops": n * shapes.TRAIN_FLOPS_PER_EXAMPLE / median / 1e9,
             "examples_per_second": n / median,
             "threads": threads,
             "tensorflow": tf.__version__,

@@ -104,7 +104,7 @@ def run(args) -> Iterator[dict]:
         }
     for normalize in (False, True):
         _log(f"drift, normalize={normalize}")
-        result = compare.run_isolated(data, model="cnn", seed=0, settings={"epochs": 2, "normalize": normalize},
+        result = compare.run_in_child(data, model="cnn", seed=0, settings={"epochs": 2, "normalize": normalize},
                                       implementations={"cnn": ["mirrored"]})
         e = result["models"]["cnn"]["variants"]["default"]
         yield {

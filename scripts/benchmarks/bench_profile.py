@@ -53,10 +53,11 @@ def _log(msg: str) -> None:
 def softmax_profile(quick: bool) -> Iterator[dict]:
     from tfv1_mnist import datasets
     from tfv1_mnist.config import SoftmaxConfig
-    from tfv1_mnist.softmax import common, resident, v1
+    from tfv1_mnist.softmax import data as softmax_data
+    from tfv1_mnist.softmax import resident, v1
 
     config = SoftmaxConfig(seed=SEED, steps=100 if quick else 1000)
-    data = common.as_datasets(datasets.load("sample"), seed=SEED)
+    data = softmax_data.as_datasets(datasets.load("sample"), seed=SEED)
     # v1.train as users call it: first without the profiler, then under it.
     untraced = [v1.train(config, data).train_seconds for _ in range(3)]
     with _profiled() as events:
@@ -76,7 +77,7 @@ def softmax_profile(quick: bool) -> Iterator[dict]:
            "ops_per_step": sum(by_op_count.values()) / steps}
     # The step's matmuls are [batch, 784] x [784, 10]; the test set's one, in the
     # last run, is counted among them (a tenth of a percent of their time).
-    flops = {"MatMul": 2.0 * config.batch_size * common.IMAGE_PIXELS * common.NUM_CLASSES}
+    flops = {"MatMul": 2.0 * config.batch_size * softmax_data.IMAGE_PIXELS * softmax_data.NUM_CLASSES}
     for op, duration in by_op.most_common():
         record = {"bench": "softmax_ops", "op": op, "per_step": by_op_count[op] / steps,
                   "us_per_step": duration / steps / 1e6, "share_of_step": duration / steps / step_ps}
@@ -91,12 +92,12 @@ def softmax_profile(quick: bool) -> Iterator[dict]:
 
 def _flops_per_example() -> dict[tuple[str, str], float]:
     """FLOPs per example of each (op, layer) that does arithmetic worth a rate."""
-    from tfv1_mnist.cnn import common
+    from tfv1_mnist.cnn import shapes
 
     ops = {"conv1": ("_FusedConv2D", "Conv2D", "Conv2DBackpropFilter", "Conv2DBackpropInput"),
            "dense1": ("_FusedMatMul", "MatMul")}
     ops["conv2"], ops["dense2"] = ops["conv1"], ops["dense1"]
-    return {(op, layer): 2.0 * common.LAYER_MACS[layer] for layer in ops for op in ops[layer]}
+    return {(op, layer): 2.0 * shapes.LAYER_MACS[layer] for layer in ops for op in ops[layer]}
 
 
 _LAYERS = ("conv1", "pool1", "conv2", "pool2", "dense1", "dense2")
@@ -167,23 +168,23 @@ def cnn_profile(args, quick: bool) -> Iterator[dict]:
     import keras
     import tensorflow as tf
 
-    from tfv1_mnist.cnn import common, steps as cnn_steps, v2 as cnn_v2
+    from tfv1_mnist.cnn import inputs, seeded, shapes, steps as cnn_steps, v2 as cnn_v2
 
     data = load_data(args)
     n = 3_000 if quick else int(os.environ.get("PROFILE_CNN_EXAMPLES", 20_000))
     x = tf.constant(data.x_train[:n])
     y = tf.constant(data.y_train[:n])
-    model = cnn_v2.CNN(common.initial_weights(SEED))
+    model = cnn_v2.CNN(seeded.initial_weights(SEED))
     optimizer = keras.optimizers.Adam(0.001)
     optimizer.build(model.ordered_variables)
     runner = cnn_steps.StepRunner(model, optimizer)
     num_steps = math.ceil(n / BATCH_SIZE)
     steps_per_call = max(1, math.ceil(num_steps / 20))
-    order = common.epoch_indices(n, SEED, 0)
+    order = seeded.epoch_indices(n, SEED, 0)
     # Trace the step function first, outside the profile.
-    warm = common.make_dataset(x, y, order[: BATCH_SIZE * 2], BATCH_SIZE)
+    warm = inputs.make_dataset(x, y, order[: BATCH_SIZE * 2], BATCH_SIZE)
     cnn_steps.train_epoch(runner, warm, 2, steps_per_call=1)
-    dataset = common.make_dataset(x, y, order, BATCH_SIZE)
+    dataset = inputs.make_dataset(x, y, order, BATCH_SIZE)
     with _profiled() as events:
         stats = cnn_steps.train_epoch(runner, dataset, num_steps, steps_per_call=steps_per_call)
     step_ps = stats["seconds"] / num_steps * 1e12
@@ -192,7 +193,7 @@ def cnn_profile(args, quick: bool) -> Iterator[dict]:
     pipeline_ps = sum(v for (op, _), v in totals.items() if op == "IteratorGetNext")
     yield {"bench": "cnn_step", "examples": n, "steps": num_steps, "batch_size": BATCH_SIZE,
            "data": data.name, "step_ms": step_ps / 1e9,
-           "gflops": common.TRAIN_FLOPS_PER_EXAMPLE * n / stats["seconds"] / 1e9,
+           "gflops": shapes.TRAIN_FLOPS_PER_EXAMPLE * n / stats["seconds"] / 1e9,
            "iterator_get_next_share": pipeline_ps / num_steps / step_ps}
     for (op, layer), duration in totals.most_common():
         per_step_ps = duration / num_steps

@@ -1,9 +1,9 @@
-"""Softmax regression speed: the seed's own loop against ``softmax_v1.train`` and ``softmax_v2.train``.
+"""Softmax regression speed: the seed's own loop against ``softmax.v1.train`` and ``softmax.v2.train``.
 
 The seed trained 1000 steps of ``next_batch(100)`` with two ``Session.run``
 calls per step (the train op, then the loss), feeding numpy arrays.
 ``seed_loop`` below is that program, verbatim except that W and b start from
-given values.  A fourth, ``softmax_v1.train, images as float32``, is the
+given values.  A fourth, ``softmax.v1.train, images as float32``, is the
 ablation of ``softmax.resident``: the trainer with its training images kept
 as floats instead of bytes.  All competitors start from the same initial
 values and see the same batches: the seed's loop draws them with ``next_batch`` from a
@@ -17,16 +17,10 @@ Timing, interleaved repeats, medians:
   (``next_batch`` and two ``Session.run`` per step); for the trainers, their
   ``train_seconds``.  Each side first runs its step graph once on an empty
   batch (a zero update), so the session's one-off graph optimisation is not
-  counted as a step on either side.  (``softmax_v1.train`` also counts the
-  test set inside its last run: under 1% of its time.)  ``ratio`` is the
-  seed's median over the competitor's;
-  ``cpu_ratio`` the same for process CPU time, which a busy shared machine
-  disturbs less than wall time.
-* ``total_seconds`` / ``ratio_total``: each competitor's whole call (graph
-  building, session, data upload, training, test evaluation); the library's
-  trainers build a bigger graph (the loop, ~40 ms of Python graph building
-  for ``softmax_v1``, against ~20 ms for the seed's), so this ratio is lower.
-* ``cpu_ratio_total``: the same for process CPU time.
+  counted as a step on either side.  ``ratio`` is the seed's median over the
+  competitor's; ``cpu_ratio`` the same for process CPU time.
+* ``total_seconds`` / ``ratio_total`` / ``cpu_ratio_total``: each competitor's
+  whole call (graph building, session, data upload, training, test evaluation).
 
 Then the peers (``bench: softmax_peers`` records), each in a fresh process,
 interleaved round by round (``rounds.py``): the project's trainers against a
@@ -35,7 +29,7 @@ with ``OPENBLAS_CORETYPE``/``OPENBLAS_L2_SIZE`` removed from its process; once
 on the float32 images and once, ``--bytes``, keeping them as bytes as the
 project's trainers do), PyTorch and JAX's ``lax.scan`` (from ``BENCH_PEER_PYTHON``; skipped without
 it).  ``ratio_train_seconds`` is a contender's median over
-``softmax_v1.train``'s; ``BENCH_PEER_ROUNDS`` sets the rounds (default 7).
+``softmax.v1.train``'s; ``BENCH_PEER_ROUNDS`` sets the rounds (default 7).
 
     python scripts/bench.py softmax                     # embedded sample
     BENCH_PEER_PYTHON=/work/peers-venv/bin/python python scripts/bench.py softmax
@@ -101,18 +95,11 @@ def seed_loop(mnist, steps: int, batch_size: int, initial, learning_rate: float 
     return np.asarray(losses, dtype=np.float32), float(acc), loop_seconds, loop_cpu_seconds
 
 
-def _max_rel_diff(a: np.ndarray, b: np.ndarray) -> float:
-    finite = np.isfinite(a) & np.isfinite(b)
-    if not np.array_equal(np.isfinite(a), np.isfinite(b)):
-        return float("inf")
-    if not finite.any():
-        return 0.0
-    return float(np.max(np.abs(a[finite] - b[finite]) / np.maximum(np.abs(b[finite]), 1e-30)))
-
-
 def run(args) -> Iterator[dict]:
     """Yields one record per competitor: seconds (median), ratio, loss agreement."""
-    from tfv1_mnist import datasets, input_data, softmax_v1, softmax_v2
+    from benchmarks import rounds
+
+    from tfv1_mnist import datasets, input_data, softmax
     from tfv1_mnist.config import SoftmaxConfig
 
     quick = bool(getattr(args, "quick", False))
@@ -120,7 +107,7 @@ def run(args) -> Iterator[dict]:
     data = datasets.load(spec)
     config = SoftmaxConfig(steps=100 if quick else 1000, batch_size=100, seed=SEED)
     repeats = 1 if quick else 5
-    initial = softmax_v1.initial_values(config)
+    initial = softmax.initial_values(config)
 
     # TF1's validation share (5000 of 60000), without from_mnist's warning each time.
     validation_size = 5000 if data.x_train.shape[0] >= 60000 else round(data.x_train.shape[0] / 12)
@@ -129,14 +116,14 @@ def run(args) -> Iterator[dict]:
         return input_data.from_mnist(data, one_hot=True, validation_size=validation_size, seed=SEED)
 
     ds = fresh()
-    batches = softmax_v1.default_batches(config, ds.train.num_examples)
+    batches = softmax.default_batches(config, ds.train.num_examples)
     competitors = {
         "seed_loop": lambda d: seed_loop(d, config.steps, config.batch_size, initial),
-        "softmax_v1.train": lambda d: _as_tuple(softmax_v1.train(config, d, batches=batches, initial=initial)),
-        "softmax_v2.train": lambda d: _as_tuple(softmax_v2.train(config, d, batches=batches, initial=initial)),
+        "softmax.v1.train": lambda d: _as_tuple(softmax.v1.train(config, d, batches=batches, initial=initial)),
+        "softmax.v2.train": lambda d: _as_tuple(softmax.v2.train(config, d, batches=batches, initial=initial)),
         # The ablation of softmax.resident: the training images kept as float32.
-        "softmax_v1.train, images as float32": lambda d: _as_tuple(
-            _floats_resident(softmax_v1.train, config, d, batches=batches, initial=initial)),
+        "softmax.v1.train, images as float32": lambda d: _as_tuple(
+            _floats_resident(softmax.v1.train, config, d, batches=batches, initial=initial)),
     }
     times: dict[str, list[float]] = {name: [] for name in competitors}
     loop_times: dict[str, list[float]] = {name: [] for name in competitors}
@@ -183,7 +170,7 @@ def run(args) -> Iterator[dict]:
             "total_cpu_seconds": statistics.median(cpu[name]),
             "cpu_ratio_total": base_cpu / statistics.median(cpu[name]),
             "max_abs_loss_diff": float(np.nanmax(np.abs(losses - base_losses))) if len(losses) else None,
-            "max_rel_loss_diff": _max_rel_diff(losses, base_losses),
+            "max_rel_loss_diff": rounds.max_rel_diff(losses, base_losses),
             "test_accuracy": acc,
             "seed_loop_test_accuracy": base_acc,
         }
@@ -207,10 +194,10 @@ def peer_contenders():
 
     project = "softmax_project.py"
     return [
-        rounds.local("softmax_v1.train", project, "tfv1_mnist.softmax.v1:train", project=True),
-        rounds.local("softmax_v2.train", project, "tfv1_mnist.softmax.v2:train"),
-        rounds.local("softmax_v1.train --xla", project, "tfv1_mnist.softmax.v1:train", "--xla"),
-        rounds.local("softmax_v2.train --xla", project, "tfv1_mnist.softmax.v2:train", "--xla"),
+        rounds.local("softmax.v1.train", project, "tfv1_mnist.softmax.v1:train", project=True),
+        rounds.local("softmax.v2.train", project, "tfv1_mnist.softmax.v2:train"),
+        rounds.local("softmax.v1.train --xla", project, "tfv1_mnist.softmax.v1:train", "--xla"),
+        rounds.local("softmax.v2.train --xla", project, "tfv1_mnist.softmax.v2:train", "--xla"),
         rounds.local("numpy_loop", "softmax_numpy.py", env_remove=rounds.OPENBLAS_OVERRIDES),
         rounds.local("numpy_loop --bytes", "softmax_numpy.py", "--bytes",
                      env_remove=rounds.OPENBLAS_OVERRIDES),

@@ -3,31 +3,42 @@
 Pattern: Sonnet 2's package surface (explicit imports and an ``__all__``) and
 its registry of implementations that share one contract (``tfv1_mnist.contract``):
 
-* ``common``: shapes, seeded initial weights and epoch orders, checks, inputs;
-* ``v2``: ``CNN`` (a ``tf.Module``) trained by a ``tf.function`` loop, with
-  checkpoints and resume: the reference;
+* what the implementations share: ``shapes`` (the layers' shapes and the checks
+  of weights and data), ``seeded`` (initial weights and epoch orders from a
+  seed), ``inputs`` (pixels to floats, ``tf.data`` batches) and ``results``
+  (the history every run records, the contract's result);
+* ``v2``: ``CNN`` (a ``tf.Module``) trained by a ``tf.function`` loop: the
+  reference; its step and loop are in ``steps``, its checkpoints and resume in
+  ``checkpoints``;
 * ``keras_reference``: the seed's ``keras.Sequential`` and ``model.fit``;
-* ``v1``: the same network as a TF1 graph, run in a Session;
+* ``v1``: the same network as a TF1 graph (built by ``graph``), run in a Session;
 * ``mirrored``: the v2 loop under ``MirroredStrategy`` on 2 devices, in its own
   process, compared with the single-device v2;
 * ``export``: the SavedModel (``serving_default``, ``serving_uint8``),
   ``model.keras``, and ``load_exported``.
 
-``MODEL`` says how the implementations start alike (``common.initial_weights``
-and ``common.schedule`` from ``config.seed``); ``IMPLEMENTATIONS`` lists their
+``MODEL`` says how the implementations start alike (``seeded.initial_weights``
+and ``seeded.schedule`` from ``config.seed``); ``IMPLEMENTATIONS`` lists their
 ``contract.Implementation``, the reference first.
 """
 
 from __future__ import annotations
 
 from tfv1_mnist import contract, verdicts
-from tfv1_mnist.cnn import common, export, keras_reference, mirrored, v1, v2
+from tfv1_mnist.cnn import (checkpoints, export, graph, inputs, keras_reference, mirrored, results, seeded,
+                            shapes, steps, v1, v2)
 from tfv1_mnist.cnn.export import ExportedModel, load_exported
 from tfv1_mnist.cnn.v2 import CNN
 from tfv1_mnist.config import CNNConfig
 
 __all__ = [
-    "common",
+    "inputs",
+    "results",
+    "seeded",
+    "shapes",
+    "steps",
+    "checkpoints",
+    "graph",
     "v1",
     "v2",
     "keras_reference",
@@ -40,13 +51,13 @@ __all__ = [
     "IMPLEMENTATIONS",
 ]
 
-_EPSILON = common.KERAS_ADAM["epsilon"]
+_EPSILON = graph.KERAS_ADAM["epsilon"]
 
 
 
 def _initial_weights(config: CNNConfig) -> list:
-    """``common.initial_weights(config.seed)`` (a module-level function, so a registry pickles)."""
-    return common.initial_weights(config.seed)
+    """``seeded.initial_weights(config.seed)`` (a module-level function, so a registry pickles)."""
+    return seeded.initial_weights(config.seed)
 
 
 MODEL = contract.ModelSpec(
@@ -54,8 +65,8 @@ MODEL = contract.ModelSpec(
     # The comparison's defaults: two epochs (the seed trains ten), seed 0.
     config=CNNConfig(epochs=2, seed=0),
     initial_weights=_initial_weights,
-    schedule=common.schedule,
-    weight_names=common.WEIGHT_NAMES,
+    schedule=seeded.schedule,
+    weight_names=shapes.WEIGHT_NAMES,
     reference="v2",
     # A relative loss gap up to 1 % is round-off amplified by Adam on raw 0-255 pixels.
     tolerance=1e-2,

@@ -20,7 +20,7 @@ import tempfile
 import numpy as np
 import tensorflow as tf
 
-from tfv1_mnist.cnn import common, keras_reference
+from tfv1_mnist.cnn import inputs, keras_reference, shapes
 from tfv1_mnist.cnn.v2 import CNN
 from tfv1_mnist.errors import DataError
 from tfv1_mnist.outputs import atomic_path
@@ -66,7 +66,7 @@ def _checked(images: tf.Tensor) -> tf.Tensor:
         tf.reduce_all(tf.equal(tf.concat([shape, [0, 0, 0]], 0)[1:3], [28, 28])))
     with tf.control_dependencies([tf.debugging.Assert(ok, ["images must be [N,28,28] or "
                                                            "[N,28,28,1], got shape", shape])]):
-        return common.as_nhwc(images)
+        return inputs.as_nhwc(images)
 
 
 #: What ``tf.saved_model.save`` logs (through absl, at INFO) for each signature:
@@ -167,7 +167,7 @@ class ExportedModel:
             images = images.astype(np.float32)
         out = [fn(images=tf.constant(images[s:s + batch_size]))["probabilities"].numpy()
                for s in range(0, len(images), batch_size)]
-        return np.concatenate(out) if out else np.zeros((0, common.NUM_CLASSES), np.float32)
+        return np.concatenate(out) if out else np.zeros((0, shapes.NUM_CLASSES), np.float32)
 
 
 def load_exported(path: str | os.PathLike) -> ExportedModel:

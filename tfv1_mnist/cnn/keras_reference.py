@@ -3,7 +3,7 @@
 Pattern: the seed's own code path — a ``keras.Sequential`` compiled with
 ``adam``, ``sparse_categorical_crossentropy`` and ``accuracy``, trained by
 ``model.fit(..., validation_data=(x_test, y_test))`` — wrapped so that it can
-start from ``common.initial_weights`` and replay ``common.epoch_indices``'
+start from ``seeded.initial_weights`` and replay ``seeded.epoch_indices``'
 order, as ``v2`` does.
 With the same config both implementations then see identical inputs, and any
 difference in their histories comes from the numerics alone.
@@ -33,11 +33,10 @@ import numpy as np
 import tensorflow as tf
 
 from tfv1_mnist import contract
-from tfv1_mnist.cnn import common
-from tfv1_mnist.cnn.common import prepare_images
+from tfv1_mnist.cnn import inputs, results, seeded, shapes
 from tfv1_mnist.config import CNNConfig
 
-__all__ = ["build_model", "prepare_images", "train", "train_on_schedule", "IMPLEMENTATION"]
+__all__ = ["build_model", "train", "train_on_schedule", "IMPLEMENTATION"]
 
 _log = logging.getLogger(__name__)
 
@@ -55,7 +54,7 @@ def build_model(learning_rate: float = 0.001,
     Returns:
       A compiled ``keras.Sequential``: input float32 [N,28,28,1], output softmax
       probabilities float32 [N,10].  Its ``get_weights()`` order is the
-      canonical one (``common.WEIGHT_SHAPES``).
+      canonical one (``shapes.WEIGHT_SHAPES``).
     """
     model = keras.Sequential([
         keras.Input(shape=(28, 28, 1)),
@@ -108,9 +107,9 @@ def train(config: CNNConfig, data: Any, *, initial_weights: Sequence[np.ndarray]
       data: a ``datasets.Mnist`` (uint8 x_train [N,28,28], y_train [N], x_test
         [M,28,28], y_test [M]).
       initial_weights: 8 arrays in Keras order, or None for
-        ``common.initial_weights(seed)`` — the same start as ``v2``.
+        ``seeded.initial_weights(seed)`` — the same start as ``v2``.
       batches: one int64 index array per epoch, or None for
-        ``common.epoch_indices(N, seed, epoch)`` — the same order as ``v2``.
+        ``seeded.epoch_indices(N, seed, epoch)`` — the same order as ``v2``.
         With ``config.seed`` None a seed is drawn for both.
       verbose: ``fit``'s verbosity (0 silent, 1 progress bar).
 
@@ -120,33 +119,33 @@ def train(config: CNNConfig, data: Any, *, initial_weights: Sequence[np.ndarray]
       and validation as ``fit`` times them) and ``step_loss`` (one per step).
 
     Raises:
-      DataError: the arrays have the wrong shapes (``common.check_data``).
+      DataError: the arrays have the wrong shapes (``shapes.check_data``).
       ConfigError: ``batches`` is too short or holds a bad epoch order
-        (``common.check_batches``), or ``initial_weights`` are not
-        ``common.WEIGHT_SHAPES``.
+        (``seeded.check_batches``), or ``initial_weights`` are not
+        ``shapes.WEIGHT_SHAPES``.
     """
-    x_train, y_train, x_test, y_test = common.check_data(data)
-    batches = common.check_batches(batches, len(x_train), config.epochs)
-    seed = config.seed if config.seed is not None else common.draw_run_seed()
+    x_train, y_train, x_test, y_test = shapes.check_data(data)
+    batches = seeded.check_batches(batches, len(x_train), config.epochs)
+    seed = config.seed if config.seed is not None else seeded.draw_run_seed()
     recorded = _RecordedLoss()
     model = build_model(config.learning_rate, loss=recorded)
     if initial_weights is not None:
-        common.check_weights(initial_weights)
+        shapes.check_weights(initial_weights)
     model.set_weights(list(initial_weights) if initial_weights is not None
-                      else common.initial_weights(seed))
-    x_train = prepare_images(x_train, config.normalize)
-    x_test = prepare_images(x_test, config.normalize)
+                      else seeded.initial_weights(seed))
+    x_train = inputs.prepare_images(x_train, config.normalize)
+    x_test = inputs.prepare_images(x_test, config.normalize)
     y_train = y_train.astype(np.int64)
     y_test = y_test.astype(np.int64)
     # Uploaded once; each epoch's dataset gathers its batches from these.
     x_train_t, y_train_t = tf.constant(x_train), tf.constant(y_train)
-    history = common.empty_history()
+    history = results.empty_history()
     for epoch in range(config.epochs):
         order = (batches[epoch] if batches is not None
-                 else common.epoch_indices(len(x_train), seed, epoch))
+                 else seeded.epoch_indices(len(x_train), seed, epoch))
         step_cb = _StepLoss(recorded)
         start = time.perf_counter()
-        fit = model.fit(common.make_dataset(x_train_t, y_train_t, order, config.batch_size),
+        fit = model.fit(inputs.make_dataset(x_train_t, y_train_t, order, config.batch_size),
                         validation_data=(x_test, y_test), initial_epoch=epoch, epochs=epoch + 1,
                         shuffle=False, verbose=verbose, callbacks=[step_cb])
         history["epoch_seconds"].append(time.perf_counter() - start)
@@ -161,13 +160,13 @@ def train_on_schedule(config: CNNConfig, data: Any, schedule: contract.Schedule,
     """``contract.Trainer``: ``train`` (the seed's ``fit``) on the schedule's batches, from ``initial``.
 
     ``config``'s ``epochs`` and ``batch_size`` must be the schedule's
-    (``common.schedule_batches`` raises ConfigError otherwise); ``initial`` is
+    (``seeded.schedule_batches`` raises ConfigError otherwise); ``initial`` is
     8 arrays in Keras order.  ``native`` is the Keras model; ``step_loss`` is
     the loss ``fit`` differentiated.
     """
-    batches = common.schedule_batches(config, data, schedule)
+    batches = seeded.schedule_batches(config, data, schedule)
     model, history = train(config, data, initial_weights=initial, batches=batches)
-    return common.train_result(model.get_weights(), history, native=model)
+    return results.train_result(model.get_weights(), history, native=model)
 
 
 IMPLEMENTATION = contract.Implementation(

@@ -25,7 +25,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from tfv1_mnist import contract, determinism
-from tfv1_mnist.cnn import common, v2
+from tfv1_mnist.cnn import seeded, v2
 from tfv1_mnist.config import CNNConfig
 from tfv1_mnist.distribute import StrategySpec, make_strategy
 
@@ -66,7 +66,7 @@ def train_mirrored(config: CNNConfig, data: Any, schedule: contract.Schedule,
     """
     import tensorflow as tf
 
-    common.schedule_batches(config, data, schedule)
+    seeded.schedule_batches(config, data, schedule)
 
     env = {k: os.environ[k] for k in _ENV_KEYS if k in os.environ}
     seed = (config.seed or 0) if determinism.is_enabled() else None

@@ -19,7 +19,7 @@ import numpy as np
 import tensorflow as tf
 
 from tfv1_mnist import ops
-from tfv1_mnist.cnn import common
+from tfv1_mnist.cnn import inputs
 from tfv1_mnist.distribute import distribute_batches
 
 __all__ = [
@@ -116,12 +116,12 @@ def epoch_batches(strategy, x: tf.Tensor, y: tf.Tensor, order: np.ndarray, batch
       batch_size: rows per (global) batch.
 
     Returns:
-      Under the default strategy, ``common.make_dataset``'s ``(images, labels)``
+      Under the default strategy, ``inputs.make_dataset``'s ``(images, labels)``
       batches; under any other, ``distribute_batches``' per-replica
       ``(images, labels, global_size)``.
     """
     if is_default_strategy(strategy):
-        return common.make_dataset(x, y, order, batch_size)
+        return inputs.make_dataset(x, y, order, batch_size)
     return distribute_batches(strategy, x, y, order, batch_size)
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import os
 
-__all__ = ["add_data_argument", "add_out_argument", "add_seed_argument", "check_seed"]
+__all__ = ["add_data_argument", "add_out_argument", "add_seed_argument"]
 
 
 _DATA_HELP = (
@@ -42,16 +42,3 @@ def add_seed_argument(parser: argparse.ArgumentParser, default: int | None = Non
         "--seed", type=int, default=default, metavar="S",
         help="seed for initial values and batch order" + (" (default: unseeded)" if default is None else f" (default: {default})"),
     )
-
-
-def check_seed(seed: int | None) -> int:
-    """Returns ``seed`` if it is a usable ``--seed``: an int in ``[0, 2**31)``.
-
-    Raises:
-      ConfigError: ``seed`` is None or out of range.
-    """
-    from tfv1_mnist.errors import ConfigError
-
-    if seed is None or not 0 <= seed < 2**31:
-        raise ConfigError(f"--seed must be in [0, 2**31), got {seed}")
-    return seed

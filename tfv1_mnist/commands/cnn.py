@@ -1,14 +1,13 @@
 """The ``cnn``-group commands of ``tfv1-mnist``: ``cnn``, ``predict`` and ``evaluate``.
 
-Pattern (Flax's ``main.py``): flags override ``CNNConfig`` fields, the work
-happens in the pipeline ``tfv1_mnist.pipelines.cnn`` (training, metrics,
-TensorBoard, export), and the command prints.  TensorFlow is imported only
-when a command runs.  With ``--seed`` the training job runs through
-``determinism.run_seeded`` (a spawned process with op determinism on), so a
-seeded run never switches the calling process into determinism.
-``--strategy``, ``--replicas``, ``--workers``, ``--cluster-timeout`` and
-``--deadline`` fill a ``distribute.StrategySpec``; the pipeline's ``start``
-runs the job as that strategy needs (docs/distribute.md).
+Pattern (Flax's ``main.py``): flags override ``CNNConfig`` fields, the command
+loads ``--data``, the work happens in the pipeline
+``tfv1_mnist.pipelines.cnn.train_and_evaluate`` (training, metrics,
+TensorBoard, export; a seeded run in a child process with op determinism on),
+and the command prints.  TensorFlow is imported only when a command runs.
+``--strategy``, ``--replicas``, ``--workers`` and ``--cluster-timeout`` fill a
+``distribute.StrategySpec``; the pipeline runs the job as that strategy needs
+(docs/distribute.md).
 """
 
 from __future__ import annotations
@@ -50,23 +49,7 @@ def register(subparsers) -> None:
     p.add_argument("--resume", action="store_true",
                    help="continue from the latest checkpoint in OUT/checkpoints (also with another "
                    "number of replicas or workers)")
-    spec = StrategySpec()
-    p.add_argument("--strategy", choices=KINDS, default=spec.kind,
-                   help="tf.distribute strategy: default (one device), mirrored (several devices of "
-                   "this machine, in a child process) or multi-worker (several processes or machines; "
-                   "each reads TF_CONFIG unless --workers starts them) (default: %(default)s)")
-    p.add_argument("--replicas", type=int, default=spec.replicas, metavar="N",
-                   help="devices of a mirrored run: N GPUs, or without a GPU the CPU split into N "
-                   "logical devices (default: %(default)s)")
-    p.add_argument("--workers", type=int, default=None, metavar="N",
-                   help="with --strategy multi-worker: start N local worker processes on 127.0.0.1 "
-                   "ports picked here, their output lines prefixed [worker i]")
-    p.add_argument("--cluster-timeout", type=float, default=spec.cluster_timeout, metavar="SECONDS",
-                   help="seconds a multi-worker worker waits for its peers before it exits naming the "
-                   "missing one (default: %(default)g)")
-    p.add_argument("--deadline", type=float, default=3600.0, metavar="SECONDS",
-                   help="with --workers: seconds the whole run may take before every worker is killed "
-                   "(default: %(default)g)")
+    _add_strategy_arguments(p)
     p.set_defaults(func=run_cnn)
 
     p = subparsers.add_parser(
@@ -89,6 +72,27 @@ def register(subparsers) -> None:
     p.set_defaults(func=run_evaluate)
 
 
+def _add_strategy_arguments(p: argparse.ArgumentParser) -> None:
+    """``--strategy``, ``--replicas``, ``--workers``, ``--cluster-timeout`` and ``--deadline``."""
+    spec = StrategySpec()
+    p.add_argument("--strategy", choices=KINDS, default=spec.kind,
+                   help="tf.distribute strategy: default (one device), mirrored (several devices of "
+                   "this machine, in a child process) or multi-worker (several processes or machines; "
+                   "each reads TF_CONFIG unless --workers starts them) (default: %(default)s)")
+    p.add_argument("--replicas", type=int, default=spec.replicas, metavar="N",
+                   help="devices of a mirrored run: N GPUs, or without a GPU the CPU split into N "
+                   "logical devices (default: %(default)s)")
+    p.add_argument("--workers", type=int, default=None, metavar="N",
+                   help="with --strategy multi-worker: start N local worker processes on 127.0.0.1 "
+                   "ports picked here, their output lines prefixed [worker i]")
+    p.add_argument("--cluster-timeout", type=float, default=spec.cluster_timeout, metavar="SECONDS",
+                   help="seconds a multi-worker worker waits for its peers before it exits naming the "
+                   "missing one (default: %(default)g)")
+    p.add_argument("--deadline", type=float, default=3600.0, metavar="SECONDS",
+                   help="with --workers: seconds the whole run may take before every worker is killed "
+                   "(default: %(default)g)")
+
+
 def _config_from_args(args: argparse.Namespace) -> CNNConfig:
     return CNNConfig(epochs=args.epochs, batch_size=args.batch_size,
                      learning_rate=args.learning_rate, normalize=bool(args.normalize),
@@ -102,16 +106,17 @@ def _strategy_from_args(args: argparse.Namespace) -> StrategySpec:
 
 def run_cnn(args: argparse.Namespace) -> int:
     """``tfv1-mnist cnn``: trains, then prints the test accuracy and what it wrote."""
+    from tfv1_mnist import datasets
     from tfv1_mnist.pipelines import cnn as cnn_pipeline
 
     cfg = _config_from_args(args)
     strategy = _strategy_from_args(args)
+    data = datasets.load(args.data)
     progress = not getattr(args, "quiet", False)
-    result = cnn_pipeline.start(cfg, args.data, str(args.out), resume=bool(args.resume), progress=progress,
-                                strategy=strategy, deadline=args.deadline)
-    print(f"test accuracy: {result['test_accuracy']:.4f}  (test loss {result['test_loss']:.4f})")
-    print(f"wrote {result['out']}/metrics.json, history.png, checkpoints/, saved_model/, "
-          "model.keras, tensorboard/")
+    run = cnn_pipeline.train_and_evaluate(cfg, data, args.out, strategy=strategy, resume=bool(args.resume),
+                                          progress=progress, deadline=args.deadline)
+    print(f"test accuracy: {run.test_accuracy:.4f}  (test loss {run.metrics['test_loss']:.4f})")
+    print(run.describe())
     return 0
 
 
@@ -146,7 +151,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
     """``tfv1-mnist evaluate``: accuracy and confusion matrix on the test split."""
     import numpy as np
 
-    from tfv1_mnist import datasets
+    from tfv1_mnist import datasets, report
     from tfv1_mnist.cnn import export
 
     model = export.load_exported(args.model)
@@ -154,8 +159,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
     proba = model.predict_proba(data.x_test)
     pred = proba.argmax(1)
     y = np.asarray(data.y_test).astype(np.int64)
-    matrix = np.zeros((10, 10), np.int64)
-    np.add.at(matrix, (y, pred), 1)
+    matrix = report.confusion_matrix(y, pred)
     accuracy = float((pred == y).mean()) if len(y) else float("nan")
     print(f"{data.name} test set: {len(y)} examples, accuracy {accuracy:.4f}")
     print(format_confusion(matrix.tolist(), list(getattr(data, "class_names", range(10)))))

@@ -12,7 +12,8 @@ import argparse
 import os
 import time
 
-from tfv1_mnist.commands import add_data_argument, add_out_argument, add_seed_argument, check_seed
+from tfv1_mnist.commands import add_data_argument, add_out_argument, add_seed_argument
+from tfv1_mnist.config import check_seed
 
 __all__ = ["register", "run_compare", "add_compare_arguments", "comparison_kwargs", "command_line"]
 
@@ -64,7 +65,7 @@ def comparison_kwargs(args: argparse.Namespace) -> dict:
         if value is not None and value < 1:
             raise ConfigError(f"--{flag.replace('_', '-')} must be >= 1, got {value}")
     settings = {k: getattr(args, k) for k in ("steps", "epochs") if getattr(args, k) is not None}
-    return {"model": args.model, "seed": check_seed(args.seed), "settings": settings,
+    return {"model": args.model, "seed": check_seed(args.seed, required=True), "settings": settings,
             "curve_steps": args.curve_steps}
 
 
@@ -95,7 +96,7 @@ def run_compare(args: argparse.Namespace) -> int:
         raise ConfigError(f"--model must be one of {', '.join((*registry.models, 'all'))}, got {args.model!r}")
     data = datasets.load(args.data)
     start = time.perf_counter()
-    result = compare.run_isolated(data, onednn=args.onednn, registry=args.impl, **kwargs)
+    result = compare.run_in_child(data, onednn=args.onednn, registry=args.impl, **kwargs)
     written = compare.write_outputs(result, args.out, dataset=data,
                                     extra_provenance={"command": command_line(args),
                                                       "wall_seconds": time.perf_counter() - start})

@@ -14,7 +14,8 @@ from __future__ import annotations
 import argparse
 import os
 
-from tfv1_mnist.commands import add_data_argument, add_out_argument, add_seed_argument, check_seed
+from tfv1_mnist.commands import add_data_argument, add_out_argument, add_seed_argument
+from tfv1_mnist.config import check_seed
 from tfv1_mnist.pipelines.reproduce_plan import EXPECTED_FULL, FULL, QUICK
 
 __all__ = ["register", "run_reproduce"]
@@ -44,7 +45,7 @@ def run_reproduce(args: argparse.Namespace) -> int:
     from tfv1_mnist import datasets
     from tfv1_mnist.pipelines.reproduce import reproduce
 
-    check_seed(args.seed)
+    check_seed(args.seed, required=True)
     spec = args.data if args.data is not None else ("sample" if args.quick else None)
     data = datasets.load(spec)
     summary = reproduce(data, args.out, plan=QUICK if args.quick else FULL, seed=args.seed,

@@ -12,11 +12,10 @@ from __future__ import annotations
 import argparse
 import sys
 
-from tfv1_mnist import batching
 from tfv1_mnist.commands import add_data_argument, add_out_argument, add_seed_argument
 from tfv1_mnist.config import SoftmaxConfig
 
-__all__ = ["register", "run_softmax", "config_from_args", "validation_size_for"]
+__all__ = ["register", "run_softmax", "config_from_args"]
 
 IMPLS = ("v1", "v2")
 
@@ -74,15 +73,6 @@ def config_from_args(args: argparse.Namespace) -> SoftmaxConfig:
         stop_on_nan=bool(args.stop_on_nan), xla=bool(getattr(args, "xla", False)))
 
 
-def validation_size_for(num_train: int) -> int:
-    """TF1's validation split (5000 of 60000), scaled down for smaller training sets.
-
-    ``batching.tf1_validation_size``, as ``softmax.prepare`` and
-    ``compare.seed_validation_size`` apply it: 333 of the sample's 4000.
-    """
-    return batching.tf1_validation_size(num_train)
-
-
 def _print_weights(step: int, loss: float, weights, biases) -> None:
     # The seed printed W after every step.
     print(f"step {step}: loss {loss}")
@@ -103,8 +93,7 @@ def run_softmax(args: argparse.Namespace) -> int:
         config, mnist, args.out, impl=args.impl, progress=progress,
         step_callback=_print_weights if print_weights else None)
     result = run.result
-    print(f"wrote {run.metrics_path}, {run.loss_plot}, {run.checkpoint_dir}/ and "
-          f"{run.tensorboard_dir}/")
+    print(run.describe())
     if result.nan_steps:
         print(f"{result.nan_steps} of {config.steps} steps had a non-finite loss"
               + (" (use --loss stable)" if config.loss == "naive" else ""))

@@ -15,10 +15,10 @@ The rooms:
 
 * ``registry``: ``Registry``, ``default_registry``, ``load_registry``;
 * ``metrics``: ``curve_diff``, ``max_abs_diff``, ``verdict``, ``compare_results``;
-* ``runner``: ``compare_model``, ``run`` and ``run_isolated`` (a child process
+* ``runner``: ``compare_model``, ``run`` and ``run_in_child`` (a child process
   with oneDNN's reordering off, op determinism on and TF32 off);
 * ``explanations``: which differences are round-off and which are formulas;
-* ``outputs``: the table, ``compare.md``, ``compare.json`` and the figures.
+* ``files``: the table, ``compare.md``, ``compare.json`` and the figures.
 """
 
 from __future__ import annotations
@@ -33,9 +33,9 @@ from tfv1_mnist.compare.metrics import (
     max_abs_diff,
     verdict,
 )
-from tfv1_mnist.compare.outputs import TABLE_HEADER, table_rows, to_markdown, write_outputs
+from tfv1_mnist.compare.files import TABLE_HEADER, table_rows, to_markdown, write_outputs
 from tfv1_mnist.compare.registry import Registry, default_registry, load_registry
-from tfv1_mnist.compare.runner import SCHEMA_VERSION, compare_model, environment, run, run_isolated
+from tfv1_mnist.compare.runner import SCHEMA_VERSION, compare_model, environment, run, run_in_child
 
 __all__ = [
     "ROUND_OFF_REL",
@@ -53,17 +53,9 @@ __all__ = [
     "compare_model",
     "environment",
     "run",
-    "run_isolated",
+    "run_in_child",
     "explain",
     "table_rows",
     "to_markdown",
     "write_outputs",
-    "seed_validation_size",
 ]
-
-
-def seed_validation_size(num_train: int) -> int:
-    """TF1 ``read_data_sets``' validation split, scaled (``batching.tf1_validation_size``)."""
-    from tfv1_mnist import batching
-
-    return batching.tf1_validation_size(num_train)

@@ -158,6 +158,7 @@ def _check_result(name: str, result: Any, weight_shapes: Sequence[tuple], num_st
                           f"of {num_steps} steps: record one loss per step")
 
 
+# over 60 lines: one model's entry of compare.json, built key by key so its schema reads in one place.
 def compare_results(results: Mapping[str, Any], reference: str, *, weight_shapes: Sequence[tuple],
                     num_steps: int, curve_steps: int | None = None, tolerance: float = ROUND_OFF_REL) -> dict:
     """Every implementation's run against the reference's, from the same start on the same batches.

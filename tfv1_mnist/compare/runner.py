@@ -7,7 +7,7 @@ config's seed *once*, trains every implementation from copies of them, and
 hands the results to ``metrics.compare_results``.  Any difference then comes
 from the computation alone.
 
-``run`` does that in this process.  ``run_isolated`` does it in a child
+``run`` does that in this process.  ``run_in_child`` does it in a child
 process (``determinism.run_isolated``), because the known sources of spurious
 difference must be switched before TensorFlow starts or cannot be switched
 back: ``TF_ENABLE_ONEDNN_OPTS`` is read once at import, op determinism is
@@ -29,7 +29,7 @@ from tfv1_mnist.compare import metrics
 from tfv1_mnist.compare.registry import Registry, default_registry, load_registry
 from tfv1_mnist.errors import ConfigError
 
-__all__ = ["SCHEMA_VERSION", "environment", "compare_model", "run", "run_isolated"]
+__all__ = ["SCHEMA_VERSION", "environment", "compare_model", "run", "run_in_child"]
 
 _log = logging.getLogger(__name__)
 
@@ -45,7 +45,7 @@ def environment() -> dict:
       ``onednn`` (``TF_ENABLE_ONEDNN_OPTS`` as this process saw it at import:
       ``"0"``, ``"1"`` or ``"default"``), ``op_determinism`` (bool), ``tf32``
       (bool; only matters on GPUs), ``devices`` (the physical device types) and
-      ``isolated`` (whether this is a child process started by ``run_isolated``).
+      ``isolated`` (whether this is a child process started by ``run_in_child``).
     """
     import tensorflow as tf
 
@@ -67,6 +67,18 @@ def _subset(data, train_examples: int | None, test_examples: int | None):
     if test_examples is not None:
         changes.update(x_test=data.x_test[:test_examples], y_test=data.y_test[:test_examples])
     return dataclasses.replace(data, **changes) if changes else data
+
+
+def _chosen(registry: Registry, model: str, reference: str, names: Sequence[str] | None) -> tuple:
+    """The model's implementations to run: the reference and ``names`` (None: all); ConfigError for an unknown name."""
+    impls = registry.implementations(model)
+    if names is None:
+        return impls
+    known = [i.name for i in impls]
+    unknown = [n for n in names if n not in known]
+    if unknown:
+        raise ConfigError(f"unknown {model} implementation {unknown[0]!r}; choose from {', '.join(known)}")
+    return tuple(i for i in impls if i.name == reference or i.name in names)
 
 
 def compare_model(registry: Registry, model: str, data, *, seed: int = 0,
@@ -93,13 +105,7 @@ def compare_model(registry: Registry, model: str, data, *, seed: int = 0,
         result that breaks the contract.
     """
     spec = registry.model(model)
-    impls = registry.implementations(model)
-    if implementations is not None:
-        known = [i.name for i in impls]
-        unknown = [n for n in implementations if n not in known]
-        if unknown:
-            raise ConfigError(f"unknown {model} implementation {unknown[0]!r}; choose from {', '.join(known)}")
-        impls = tuple(i for i in impls if i.name == spec.reference or i.name in implementations)
+    impls = _chosen(registry, model, spec.reference, implementations)
     fields = {f.name for f in dataclasses.fields(spec.config)}
     overrides = {k: v for k, v in dict(settings or {}).items() if k in fields}
     curve_steps = spec.curve_steps if curve_steps is None else curve_steps
@@ -130,11 +136,10 @@ def compare_model(registry: Registry, model: str, data, *, seed: int = 0,
             start = time.perf_counter()
             results[impl.name] = impl.train(config, data, schedule, [w.copy() for w in initial])
             wall[impl.name] = time.perf_counter() - start
-        entry = metrics.compare_results(results, spec.reference, weight_shapes=[w.shape for w in initial],
-                                        num_steps=schedule.num_steps, curve_steps=curve_steps,
-                                        tolerance=spec.tolerance)
-        entry["wall_seconds"] = wall
-        section["variants"][label] = entry
+        section["variants"][label] = {
+            **metrics.compare_results(results, spec.reference, weight_shapes=[w.shape for w in initial],
+                                      num_steps=schedule.num_steps, curve_steps=curve_steps,
+                                      tolerance=spec.tolerance), "wall_seconds": wall}
     return section
 
 
@@ -156,7 +161,7 @@ def run(data, *, registry: Registry | None = None, model: str = "all", seed: int
       train_examples, test_examples: use only the first examples (a short run).
       deterministic: enable op determinism (irreversible for this process, and
         unseeded random ops raise afterwards) and turn TF32 off first.
-        ``run_isolated`` does this, in a child process.
+        ``run_in_child`` does this, in a child process.
 
     Returns:
       ``{"schema_version", "model", "environment", "models": {name: section},
@@ -196,7 +201,7 @@ def _child_run(data, registry, kwargs: dict) -> dict:
     return outputs.to_jsonable(result)  # as compare.json holds it: non-finite numbers are None
 
 
-def run_isolated(data, *, onednn: bool = False, timeout: float | None = None,
+def run_in_child(data, *, onednn: bool = False, timeout: float | None = None,
                  registry: Registry | str | None = None, **kwargs) -> dict:
     """Runs ``run(data, **kwargs)`` in a child process with a chosen oneDNN setting.
 

@@ -18,10 +18,11 @@ decompressed bytes, which keeps loading copy-free); call ``.copy()`` before
 modifying one in place.
 
 Modules: `records` (the `Mnist` record, class names, checksums and
-fingerprints), `npz` and `idx` (readers and writers), `sample` (the embedded
+fingerprints), `npz` and `idx` (readers), `inflate` (bounded gunzip),
+`writers` (IDX and npz written atomically), `sample` (the embedded
 sample), `cache` (the cache folder, ``$TFV1_MNIST_CACHE``) and `fetch` (the
 downloader; import it as ``tfv1_mnist.datasets.fetch``).  This package's
-namespace re-exports their public names.
+namespace presents the names callers use; the rest live in their modules.
 
 One way to name data (`load`): a path to an ``.npz`` file, a folder of IDX
 files (or one holding ``mnist.npz``), the word ``"sample"``, or None for the
@@ -36,60 +37,27 @@ import os
 import pathlib
 
 from tfv1_mnist.datasets.cache import CACHE_ENV, cache_dir, fetch_hint
-from tfv1_mnist.datasets.idx import (
-    IMAGE_MAGIC,
-    LABEL_MAGIC,
-    find_idx_files,
-    idx_candidates,
-    read_idx,
-    read_idx_folder,
-    write_idx,
-    write_idx_folder,
-)
-from tfv1_mnist.datasets.npz import NpyHeader, read_npz, read_npz_headers, write_npz
-from tfv1_mnist.datasets.records import (
-    CLASS_NAMES,
-    FASHION_CLASS_NAMES,
-    FASHION_IDX_SHA256,
-    FINGERPRINTS,
-    IDX_FILES,
-    MAX_ARRAY_BYTES,
-    MNIST_CLASS_NAMES,
-    MNIST_IDX_SHA256,
-    MNIST_NPZ_SHA256,
-    NPZ_KEYS,
-    Mnist,
-    data_fingerprint,
-    file_sha256,
-    idx_folder_sha256,
-)
+from tfv1_mnist.datasets.idx import find_idx_files, idx_candidates, read_idx, read_idx_folder
+from tfv1_mnist.datasets.npz import read_npz
+from tfv1_mnist.datasets.records import (FASHION_CLASS_NAMES, FINGERPRINTS, IDX_FILES, MNIST_CLASS_NAMES,
+                                         NPZ_KEYS, Mnist, data_fingerprint)
 from tfv1_mnist.datasets.sample import sample_file, sample_path
+from tfv1_mnist.datasets.writers import write_idx, write_idx_folder, write_npz
 from tfv1_mnist.errors import DataError
 
 __all__ = [
     "Mnist",
     "MNIST_CLASS_NAMES",
     "FASHION_CLASS_NAMES",
-    "CLASS_NAMES",
     "NPZ_KEYS",
     "IDX_FILES",
-    "IMAGE_MAGIC",
-    "LABEL_MAGIC",
-    "MAX_ARRAY_BYTES",
-    "MNIST_NPZ_SHA256",
-    "MNIST_IDX_SHA256",
-    "FASHION_IDX_SHA256",
     "FINGERPRINTS",
     "CACHE_ENV",
     "load",
     "describe",
     "sample_path",
-    "sample_file",
     "cache_dir",
-    "fetch_hint",
     "read_npz",
-    "read_npz_headers",
-    "NpyHeader",
     "write_npz",
     "read_idx",
     "write_idx",
@@ -97,8 +65,6 @@ __all__ = [
     "write_idx_folder",
     "find_idx_files",
     "idx_candidates",
-    "file_sha256",
-    "idx_folder_sha256",
     "data_fingerprint",
 ]
 

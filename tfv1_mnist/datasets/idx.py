@@ -1,4 +1,4 @@
-"""IDX files to arrays and back: TF1's MNIST format, gzipped or raw.
+"""IDX files to arrays: TF1's MNIST format, gzipped or raw (``writers`` writes them).
 
 Pattern: a reader that never trusts a file.  The big-endian header (magic
 2051 for images, 2049 for labels, then the dimensions) is checked against the
@@ -12,7 +12,6 @@ Arrays returned are read-only views of the decompressed bytes (copy-free).
 from __future__ import annotations
 
 import concurrent.futures
-import gzip
 import os
 import pathlib
 import struct
@@ -21,7 +20,7 @@ from typing import BinaryIO, Callable
 
 import numpy as np
 
-from tfv1_mnist.datasets import records
+from tfv1_mnist.datasets import inflate, records
 from tfv1_mnist.datasets.cache import fetch_hint
 from tfv1_mnist.datasets.records import (
     CLASS_NAMES,
@@ -36,17 +35,14 @@ from tfv1_mnist.datasets.records import (
     labels_to_uint8,
 )
 from tfv1_mnist.errors import DataError
-from tfv1_mnist.outputs import atomic_path
 
 __all__ = [
     "IMAGE_MAGIC",
     "LABEL_MAGIC",
     "read_idx",
-    "write_idx",
     "idx_candidates",
     "find_idx_files",
     "read_idx_folder",
-    "write_idx_folder",
 ]
 
 IMAGE_MAGIC = 2051
@@ -75,78 +71,13 @@ def _bad_magic(magic: int, where: str, kind: str | None) -> DataError:
     )
 
 
-def _gunzip_head(data: memoryview, n: int, where: str) -> bytes:
-    """Inflates at most the first ``n`` bytes, feeding the input in small pieces.
-
-    Small pieces, because zlib copies the input it has not used (all of it,
-    for a big file) into ``unconsumed_tail``.
-    """
-    obj = zlib.decompressobj(wbits=31)
-    out = b""
-    pos = 0
-    tail = b""
-    try:
-        while len(out) < n and (tail or pos < len(data)):
-            piece = tail + bytes(data[pos:pos + 4096])
-            pos += 4096
-            out += obj.decompress(piece, n - len(out))
-            tail = obj.unconsumed_tail
-            if obj.eof:
-                break
-    except zlib.error as err:
-        raise DataError(f"{where}: not a valid gzip file ({err}); fetch the file again") from None
-    return out
-
-
-def _gunzip_exact(data: memoryview, total: int, where: str) -> bytes:
-    """Inflates a whole gzip stream that must hold exactly ``total`` bytes.
-
-    Never produces more than ``total + 1`` bytes, whatever the stream holds
-    (a gzip bomb is cut short and refused), and checks the end marker and CRC.
-    """
-    obj = zlib.decompressobj(wbits=31)
-    try:
-        out = obj.decompress(data, total)
-        parts = [out]
-        have = len(out)
-        while have < total and obj.eof and obj.unused_data[:2] == b"\x1f\x8b":
-            # Concatenated gzip members (as `cat a.gz b.gz` makes): go on.
-            rest = obj.unused_data
-            obj = zlib.decompressobj(wbits=31)
-            parts.append(obj.decompress(rest, total - have))
-            have += len(parts[-1])
-        if have < total:
-            raise DataError(
-                f"{where}: truncated: its header promises {total} bytes but the gzip stream holds "
-                f"{have}; fetch the file again"
-            )
-        if obj.decompress(obj.unconsumed_tail, 1):
-            raise DataError(
-                f"{where}: holds more data than its header's counts say; the file is corrupt or not "
-                "MNIST; fetch it again"
-            )
-        if not obj.eof:
-            raise DataError(f"{where}: truncated gzip stream (no end marker); fetch the file again")
-        trailing = obj.unused_data
-        if trailing.strip(b"\0"):
-            if trailing[:2] == b"\x1f\x8b" and zlib.decompressobj(wbits=31).decompress(trailing, 1):
-                raise DataError(
-                    f"{where}: holds more data than its header's counts say (a further gzip member); "
-                    "the file is corrupt or not MNIST; fetch it again"
-                )
-            raise DataError(f"{where}: unexpected bytes after the gzip stream; fetch the file again")
-    except zlib.error as err:
-        raise DataError(f"{where}: corrupt gzip data ({err}); fetch the file again") from None
-    return parts[0] if len(parts) == 1 else b"".join(parts)
-
-
 def _parse_idx(data: bytes | memoryview, where: str, kind: str | None) -> np.ndarray:
     """Parses IDX bytes (gzipped or raw); see `read_idx`."""
     view = memoryview(data)
     gz = bytes(view[:2]) == b"\x1f\x8b"
     if not gz and where.lower().endswith(".gz"):
         raise DataError(f"{where}: not a gzip file (its name ends in .gz); fetch the file again")
-    head = _gunzip_head(view, 16, where) if gz else bytes(view[:16])
+    head = inflate.gunzip_head(view, 16, where) if gz else bytes(view[:16])
     if len(head) < 4:
         raise DataError(f"{where}: too short to be an IDX file (no 4-byte magic number); fetch it again")
     magic = struct.unpack(">I", head[:4])[0]
@@ -170,7 +101,7 @@ def _parse_idx(data: bytes | memoryview, where: str, kind: str | None) -> np.nda
                 f"{where}: header claims {nbytes} bytes, more than {len(view)} gzip bytes can hold; "
                 "the file is truncated or corrupt, fetch it again"
             )
-        buf: bytes | memoryview = _gunzip_exact(view, hlen + nbytes, where)
+        buf: bytes | memoryview = inflate.gunzip_exact(view, hlen + nbytes, where)
     else:
         if nbytes != len(view) - hlen:
             raise DataError(
@@ -242,30 +173,6 @@ def read_idx(
     where = _name_of(path_or_fileobj, name)
     data = _read_source(path_or_fileobj, where)
     return _parse_idx(data, where, kind)
-
-
-def write_idx(path: str | os.PathLike, array: np.ndarray) -> pathlib.Path:
-    """Writes a uint8 image or label array as an IDX file, atomically.
-
-    Args:
-      path: the file; gzipped when its name ends in ``.gz``.
-      array: uint8 - [N, rows, cols] (magic 2051) or uint8 - [N] (magic 2049).
-
-    Returns:
-      The path written.
-    """
-    array = np.asarray(array)
-    if array.dtype != np.uint8 or array.ndim not in (1, 3):
-        raise DataError(f"{path}: IDX needs uint8 [N] labels or [N, rows, cols] images, got {array.dtype} {array.shape}")
-    magic = IMAGE_MAGIC if array.ndim == 3 else LABEL_MAGIC
-    header = struct.pack(f">I{array.ndim}I", magic, *array.shape)
-    payload = header + np.ascontiguousarray(array).tobytes()
-    path = pathlib.Path(path)
-    if path.name.endswith(".gz"):
-        payload = gzip.compress(payload, compresslevel=6, mtime=0)
-    with atomic_path(path) as tmp:
-        tmp.write_bytes(payload)
-    return path
 
 
 def idx_candidates(key: str) -> tuple[str, ...]:
@@ -366,6 +273,13 @@ def read_idx_folder(
         test = {key: pool.submit(read, key) for key in ("x_test", "y_test")}
         arrays = {key: read(key) for key in ("x_train", "y_train")}
         arrays.update((key, future.result()) for key, future in test.items())
+    _check_splits(arrays, shown)
+    name, class_names, sha = _identify(folder, arrays, sums if checksum else None)
+    return Mnist(**arrays, name=name, path=os.fspath(folder), sha256=sha, class_names=class_names)
+
+
+def _check_splits(arrays: dict[str, np.ndarray], shown: dict[str, str]) -> None:
+    """DataError unless each split's images are [N, 28, 28] with N labels in 0..255."""
     for split in ("train", "test"):
         x, y = arrays[f"x_{split}"], arrays[f"y_{split}"]
         if x.shape[0] != y.shape[0]:
@@ -376,8 +290,12 @@ def read_idx_folder(
         if x.shape[1:] != (28, 28):
             raise DataError(f"{shown[f'x_{split}']}: images are {x.shape[1]}x{x.shape[2]}, expected 28x28")
         labels_to_uint8(y, "labels", shown[f"y_{split}"])
+
+
+def _identify(folder, arrays: dict[str, np.ndarray], sums: dict[str, str] | None) -> tuple[str, tuple, str]:
+    """``(name, class names, sha256)`` of a folder's data: by its files' checksums, else its test set."""
     name, class_names, sha = pathlib.Path(folder).resolve().name or "idx", MNIST_CLASS_NAMES, ""
-    if checksum:
+    if sums is not None:
         sha = idx_folder_sha256(sums[k] for k in IDX_FILES)
         if sums == records.MNIST_IDX_SHA256:
             name = "mnist"
@@ -387,21 +305,4 @@ def read_idx_folder(
             known = identify(data_fingerprint(arrays["x_test"], arrays["y_test"]))
             if known is not None:
                 name, class_names = known, CLASS_NAMES[known]
-    return Mnist(**arrays, name=name, path=os.fspath(folder), sha256=sha, class_names=class_names)
-
-
-def write_idx_folder(folder: str | os.PathLike, mnist: Mnist) -> pathlib.Path:
-    """Writes the four standard gzipped IDX files into a folder.
-
-    Args:
-      folder: created if needed; each file is written atomically.
-      mnist: the data set to write.
-
-    Returns:
-      The folder.
-    """
-    folder = pathlib.Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    for key, fname in IDX_FILES.items():
-        write_idx(folder / fname, getattr(mnist, key))
-    return folder
+    return name, class_names, sha

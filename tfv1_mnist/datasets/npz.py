@@ -43,9 +43,8 @@ from tfv1_mnist.datasets.records import (
 )
 from tfv1_mnist.datasets.sample import sample_path
 from tfv1_mnist.errors import DataError
-from tfv1_mnist.outputs import atomic_path
 
-__all__ = ["NpyHeader", "read_npz_headers", "read_npz", "write_npz"]
+__all__ = ["NpyHeader", "read_npz_headers", "read_npz"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -322,47 +321,3 @@ def read_npz(path: str | os.PathLike, *, checksum: bool = True) -> Mnist:
         if known is not None:
             name, class_names = known, CLASS_NAMES[known]
     return Mnist(**arrays, name=name, path=where, sha256=sha, class_names=class_names)
-
-
-def write_npz(
-    path: str | os.PathLike,
-    *,
-    x_train: np.ndarray,
-    y_train: np.ndarray,
-    x_test: np.ndarray,
-    y_test: np.ndarray,
-    compress: bool = True,
-) -> pathlib.Path:
-    """Writes the Keras ``mnist.npz`` layout, atomically and reproducibly.
-
-    The zip entries carry a fixed timestamp, so the same arrays always give the
-    same bytes (and sha256) with the same zlib.
-
-    Args:
-      path: the ``.npz`` file to write (replaced atomically).
-      x_train: uint8 - [N, 28, 28].
-      y_train: uint8 - [N], values 0..9.
-      x_test: uint8 - [M, 28, 28].
-      y_test: uint8 - [M], values 0..9.
-      compress: deflate the members (``np.savez_compressed``'s format, as in
-        Keras' mnist.npz); False stores them (``np.savez``'s).
-
-    Returns:
-      The path written.
-
-    Raises:
-      DataError: the arrays are not in the layout above.
-    """
-    path = pathlib.Path(path)
-    arrays = {"x_train": x_train, "y_train": y_train, "x_test": x_test, "y_test": y_test}
-    Mnist(**arrays, path=str(path))  # validates
-    method = zipfile.ZIP_DEFLATED if compress else zipfile.ZIP_STORED
-    with atomic_path(path) as tmp:
-        with zipfile.ZipFile(tmp, "w", compression=method, allowZip64=True) as zf:
-            for key in NPZ_KEYS:
-                info = zipfile.ZipInfo(f"{key}.npy", date_time=(1980, 1, 1, 0, 0, 0))
-                info.compress_type = method
-                info.external_attr = 0o644 << 16
-                with zf.open(info, "w", force_zip64=True) as f:
-                    np.lib.format.write_array(f, np.ascontiguousarray(arrays[key]), allow_pickle=False)
-    return path

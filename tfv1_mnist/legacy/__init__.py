@@ -29,37 +29,14 @@ does.
 
 from __future__ import annotations
 
-import warnings
-
-from tfv1_mnist.input_data import DATA_ENV
 from tfv1_mnist.legacy.bootstrap import install
 from tfv1_mnist.legacy.common import LegacyImportError, LegacySymbolError, LegacyUnsupportedError
 from tfv1_mnist.legacy.runner import run
 
 __all__ = [
-    "DATA_ENV",
     "LegacyImportError",
     "LegacySymbolError",
     "LegacyUnsupportedError",
-    "add_arguments",
     "install",
-    "main",
     "run",
 ]
-
-# The command line lives with the other commands; these two names stay here for
-# code written against the former module, without this package importing the
-# commands layer until they are asked for.
-_MOVED = {"add_arguments": "tfv1_mnist.commands.legacy", "main": "tfv1_mnist.commands.legacy"}
-
-
-def __getattr__(name: str):
-    if name in _MOVED:
-        import importlib
-
-        warnings.warn(
-            f"tfv1_mnist.legacy.{name} moved to {_MOVED[name]}.{name}; import it from there",
-            DeprecationWarning, stacklevel=2,
-        )
-        return getattr(importlib.import_module(_MOVED[name]), name)
-    raise AttributeError(f"module 'tfv1_mnist.legacy' has no attribute {name!r}")

@@ -2,7 +2,7 @@
 
 import sys
 
-from tfv1_mnist.commands.legacy import main
+from tfv1_mnist.legacy.command import main
 
 if __name__ == "__main__":  # pragma: no cover - exercised through a subprocess
     sys.exit(main())

@@ -1,22 +1,22 @@
 """The ``tfv1-mnist cnn`` job: train the v2 CNN, then write its metrics, figures, TensorBoard and export.
 
-Pattern: Flax's ``train_and_evaluate(config, workdir)`` one level up.  ``run``
-takes a ``CNNConfig`` and a loaded ``datasets.Mnist``, trains through
+Pattern: Flax's ``train_and_evaluate(config, workdir)`` one level up.
+``train_and_evaluate(config, data, workdir, *, strategy=None)`` takes a
+``CNNConfig`` and a loaded ``datasets.Mnist``, trains through
 ``tfv1_mnist.cnn.v2`` (checkpoints in ``OUT/checkpoints``), and writes
 ``OUT/metrics.json``, ``OUT/history.png``, ``OUT/tensorboard/``,
-``OUT/saved_model/`` and ``OUT/model.keras``.  ``train_job`` is the same with
-plain arguments (a config dict and the ``--data`` spec, loaded in the job), so
-that ``determinism.run_seeded`` can run it in a spawned process.
+``OUT/saved_model/`` and ``OUT/model.keras``.  It returns a ``job.Run``.
 
-Distributed (``tfv1_mnist.distribute``): ``start`` runs the job the way its
-``StrategySpec`` needs.  A mirrored run always trains in a spawned process,
-whose first TensorFlow call splits the CPU (or picks the GPUs).  A
-multi-worker run trains in this process on the cluster of ``TF_CONFIG``, or,
-with ``workers``, in that many local worker processes (``distribute.launch``).
-Only the chief writes to ``OUT``; the others write the same files to a
-temporary folder that is removed (``distribute.write_dir``).  A peer lost
-mid-run is a ``ClusterError`` naming it, raised before any output but the
-finished epochs' checkpoints is written.
+Where the training runs (``job.run_job``): a seeded run in a spawned process
+with op determinism on; a mirrored run always in a spawned process, whose
+first TensorFlow call splits the CPU (or picks the GPUs).  A multi-worker run
+trains in this process on the cluster of ``TF_CONFIG``, or, with
+``strategy.workers``, in that many local worker processes
+(``distribute.launch``), the one place where the config and the data travel
+as JSON (``worker_job``).  Only the chief writes to ``OUT``; the others write
+the same files to a temporary folder that is removed
+(``distribute.write_dir``).  A peer lost mid-run is a ``ClusterError`` naming
+it, raised before any output but the finished epochs' checkpoints is written.
 """
 
 from __future__ import annotations
@@ -31,56 +31,77 @@ from typing import Any
 import tensorflow as tf
 
 from tfv1_mnist import datasets, determinism, distribute, plots
-from tfv1_mnist.cnn import export, v2
+from tfv1_mnist.cnn import export, steps, v2
 from tfv1_mnist.config import CNNConfig
 from tfv1_mnist.distribute import cluster, worker
 from tfv1_mnist.outputs import provenance, write_json
+from tfv1_mnist.pipelines.job import Job, Run, run_job
 from tfv1_mnist.summaries import ScalarWriter
 
-__all__ = ["run", "train_job", "start"]
+__all__ = ["FILES", "train_and_evaluate", "worker_job"]
 
 _log = logging.getLogger(__name__)
 
+#: What a run writes under its workdir.
+FILES = ("metrics.json", "history.png", "checkpoints/", "saved_model/", "model.keras", "tensorboard/")
 
-def run(config: CNNConfig, data: Any, out: str | pathlib.Path, *, resume: bool = False,
-        progress: bool = True, strategy=None, cluster_spec: cluster.ClusterSpec | None = None) -> dict:
-    """Trains, evaluates and writes every output of ``tfv1-mnist cnn``.
+
+def train_and_evaluate(config: CNNConfig, data: Any, workdir, *, strategy: distribute.StrategySpec | None = None,
+                       resume: bool = False, progress: bool = True, deadline: float = 3600.0) -> Run:
+    """Trains, evaluates and writes every output of ``tfv1-mnist cnn``, where ``strategy`` needs it.
 
     Args:
       config: the ``CNNConfig``.
       data: a ``datasets.Mnist`` (uint8 arrays).
-      out: the output folder (created if missing); with several workers, a
-        folder on a filesystem all of them see.
-      resume: continue from ``out/checkpoints``.
+      workdir: the output folder (created if missing); with several workers,
+        a folder on a filesystem all of them see.
+      strategy: the ``distribute.StrategySpec``; None for the default strategy.
+      resume: continue from ``workdir/checkpoints``.
       progress: show a Progbar per epoch.
-      strategy: the ``tf.distribute.Strategy`` to train under; None for the default.
-      cluster_spec: this worker's cluster, for a multi-worker run; None otherwise.
+      deadline: seconds a launched multi-worker run may take before every
+        worker is killed.
 
     Returns:
-      dict with ``test_accuracy``, ``test_loss`` and ``out``.
+      A ``job.Run`` (``metrics`` as written to ``metrics.json``).
 
     Raises:
-      cluster.ClusterError: a peer was lost during training.
+      ConfigError: an impossible setting (also from a worker).
+      distribute.WorkerFailed: a launched worker failed or the deadline passed.
+      cluster.ClusterError: the cluster did not form, or lost a peer.
     """
-    out_dir = pathlib.Path(out)
-    with distribute.write_dir(out_dir, cluster_spec) as target:
+    spec = strategy or distribute.StrategySpec()
+    workdir = pathlib.Path(workdir)
+    if spec.kind == "multi-worker" and spec.workers is not None:
+        return _launch_workers(config, data, workdir, spec, resume, progress, deadline)
+    job = Job(_train, config, data, workdir, {"strategy": spec, "resume": bool(resume),
+                                              "progress": bool(progress)})
+    # Logical devices are fixed when TensorFlow starts; a multi-worker process is the run's own.
+    return run_job(job, isolate=spec.kind == "mirrored", own_process=spec.kind == "multi-worker")
+
+
+def _train(config: CNNConfig, data: Any, workdir: pathlib.Path, *, strategy: distribute.StrategySpec,
+           resume: bool, progress: bool) -> Run:
+    """The job itself, in the process that trains: the strategy first, then training and outputs."""
+    tf_strategy = distribute.make_strategy(strategy)  # before any other TensorFlow call
+    cluster_spec = cluster.ClusterSpec.from_env() if strategy.kind == "multi-worker" else None
+    with distribute.write_dir(workdir, cluster_spec) as target:
         target.mkdir(parents=True, exist_ok=True)
         _log.info("training the CNN on %s (%d examples) for %d epochs into %s", data.name,
                   len(data.x_train), config.epochs, target)
         try:
-            model, history = v2.train_and_evaluate(config, data, out_dir, resume=resume, progress=progress,
-                                                   strategy=strategy, write_dir=target)
+            model, history = v2.train_and_evaluate(config, data, workdir, resume=resume, progress=progress,
+                                                   strategy=tf_strategy, write_dir=target)
         except tf.errors.OpError as err:
             if cluster_spec is None:
                 raise
             raise cluster.peer_failure(err, cluster_spec) from err
-        result = _write_outputs(config, data, model, history, target, resume=resume, strategy=strategy)
-    return {**result, "out": str(out_dir)}
+        metrics = _write_outputs(config, data, model, history, target, resume=resume, strategy=tf_strategy)
+    return Run(workdir=workdir, metrics=metrics, files=FILES)
 
 
 def _write_outputs(config: CNNConfig, data: Any, model: v2.CNN, history: dict, out_dir: pathlib.Path, *,
                    resume: bool, strategy) -> dict:
-    """``metrics.json``, ``history.png``, TensorBoard and the export, in ``out_dir``."""
+    """``metrics.json``, ``history.png``, TensorBoard and the export, in ``out_dir``; returns the metrics."""
     # The last epoch's validation is the test set under the final weights (also
     # when a resumed run had nothing left to train), so it is not run again.
     test = {"loss": history["val_loss"][-1], "accuracy": history["val_accuracy"][-1]}
@@ -98,7 +119,7 @@ def _write_outputs(config: CNNConfig, data: Any, model: v2.CNN, history: dict, o
         "params": model.num_params,
         "steps_per_epoch": -(-len(data.x_train) // config.batch_size),
         "config": dataclasses.asdict(config),
-        "provenance": provenance(dataset=data, seed=config.seed, run_seed=model.run_seed,
+        "provenance": provenance(dataset=data, seed=config.seed, run_seed=model.seed,
                                  command="cnn", resumed=bool(resume),
                                  op_determinism=determinism.is_enabled(), **_distribution(strategy)),
     }
@@ -106,12 +127,12 @@ def _write_outputs(config: CNNConfig, data: Any, model: v2.CNN, history: dict, o
     _write_tensorboard(history, out_dir / "tensorboard")
     export.export(model, out_dir)
     write_json(out_dir / "metrics.json", metrics)
-    return {"test_accuracy": test["accuracy"], "test_loss": test["loss"]}
+    return metrics
 
 
 def _distribution(strategy) -> dict:
     """``{"strategy": --strategy, "replicas": n}`` for a distributed run; nothing for the default."""
-    if strategy is None or v2.is_default_strategy(strategy):
+    if strategy is None or steps.is_default_strategy(strategy):
         return {}
     if isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy):
         kind = "multi-worker"
@@ -134,69 +155,34 @@ def _write_tensorboard(history: dict, tb_dir: pathlib.Path) -> None:
             tb.scalar("step/loss", value, step=step)
 
 
-def train_job(config: dict, data_spec: str | None, out: str, resume: bool, progress: bool,
-              strategy: dict | None = None, *, announce_data: bool = True) -> dict:
-    """``run`` with plain arguments, for a spawned process or a launched worker.
-
-    The strategy is made first, before any other TensorFlow call: a mirrored
-    run splits the CPU, a multi-worker run joins its cluster (``TF_CONFIG``).
-    A multi-worker process is the run's own, so a seeded one turns on op
-    determinism here.
+def worker_job(config: dict, data: str, workdir: str, strategy: dict, resume: bool, progress: bool) -> None:
+    """A launched worker's job: the multi-worker boundary, where arguments arrive as JSON.
 
     Args:
       config: ``dataclasses.asdict(CNNConfig)``.
-      data_spec: ``--data`` (``datasets.load``'s argument).
-      out: the output folder.
-      resume: continue from ``out/checkpoints``.
-      progress: show a Progbar per epoch.
-      strategy: ``dataclasses.asdict(distribute.StrategySpec)``, or None for the default.
-      announce_data: log which data set was loaded (False: the caller already said it).
-
-    Returns:
-      ``run``'s dict.
+      data: a ``datasets.load`` spec (the path the parent read, or an ``.npz`` it wrote).
+      workdir, resume, progress: as ``train_and_evaluate``.
+      strategy: ``dataclasses.asdict(distribute.StrategySpec)``.
     """
-    spec = distribute.StrategySpec(**(strategy or {}))
-    tf_strategy = distribute.make_strategy(spec)
-    cluster_spec = None
-    if spec.kind == "multi-worker":
-        cluster_spec = cluster.ClusterSpec.from_env()
-        if config.get("seed") is not None:
-            determinism.enable(config["seed"])
-    return run(CNNConfig(**config), datasets.load(data_spec, announce=announce_data), out, resume=resume,
-               progress=progress, strategy=tf_strategy, cluster_spec=cluster_spec)
+    job = Job(_train, CNNConfig(**config), datasets.load(data), pathlib.Path(workdir),
+              {"strategy": distribute.StrategySpec(**strategy), "resume": resume, "progress": progress})
+    run_job(job, own_process=True)
 
 
-def start(config: CNNConfig, data_spec: str | None, out: str | pathlib.Path, *, resume: bool = False,
-          progress: bool = True, strategy: distribute.StrategySpec | None = None,
-          deadline: float = 3600.0) -> dict:
-    """Runs ``train_job`` where ``strategy`` needs it: here, in a spawned process, or in local workers.
-
-    Args:
-      config, data_spec, out, resume, progress: as ``train_job``.
-      strategy: the ``StrategySpec``; None for the default strategy.
-      deadline: seconds a launched multi-worker run may take before every
-        worker is killed.
-
-    Returns:
-      ``run``'s dict (for launched workers, read from the chief's ``metrics.json``).
-
-    Raises:
-      ConfigError: an impossible setting (also from a worker).
-      distribute.WorkerFailed: a launched worker failed or the deadline passed.
-      cluster.ClusterError: the cluster did not form, or lost a peer.
-    """
-    spec = strategy or distribute.StrategySpec()
-    args = (dataclasses.asdict(config), data_spec, str(out), bool(resume), bool(progress),
-            dataclasses.asdict(spec))
-    if spec.kind == "mirrored":  # logical devices are fixed when TensorFlow starts
-        return determinism.run_isolated(config.seed, train_job, *args)
-    if spec.kind == "multi-worker" and spec.workers is not None:
-        kwargs = dict(zip(("config", "data_spec", "out", "resume", "progress", "strategy"), args))
-        distribute.launch(worker.argv(f"{__name__}:train_job", kwargs,
-                                      log_level=logging.getLogger("tfv1_mnist").getEffectiveLevel()),
-                          workers=spec.workers, deadline=deadline)
-        metrics = json.loads((pathlib.Path(out) / "metrics.json").read_text())
-        return {"test_accuracy": metrics["test_accuracy"], "test_loss": metrics["test_loss"], "out": str(out)}
-    if spec.kind == "multi-worker":  # this process is the worker
-        return train_job(*args)
-    return determinism.run_seeded(config.seed, train_job, *args)
+def _launch_workers(config: CNNConfig, data: Any, workdir: pathlib.Path, spec: distribute.StrategySpec,
+                    resume: bool, progress: bool, deadline: float) -> Run:
+    """Starts ``spec.workers`` local workers on ``worker_job``; the chief's ``metrics.json`` is the result."""
+    data_spec = data.path
+    if not data_spec:  # built in memory: the workers read it from a file
+        workdir.mkdir(parents=True, exist_ok=True)
+        data_spec = str(workdir / "data.npz")
+        datasets.write_npz(data_spec, x_train=data.x_train, y_train=data.y_train,
+                           x_test=data.x_test, y_test=data.y_test)
+    kwargs = {"config": dataclasses.asdict(config), "data": data_spec, "workdir": str(workdir),
+              "strategy": dataclasses.asdict(spec),
+              "resume": bool(resume), "progress": bool(progress)}
+    distribute.launch(worker.argv(f"{__name__}:worker_job", kwargs,
+                                  log_level=logging.getLogger("tfv1_mnist").getEffectiveLevel()),
+                      workers=spec.workers, deadline=deadline)
+    # The workers' processes are gone: the chief's file is what they leave.
+    return Run(workdir=workdir, metrics=json.loads((workdir / "metrics.json").read_text()), files=FILES)

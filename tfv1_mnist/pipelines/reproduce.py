@@ -22,7 +22,6 @@ full MNIST, once fetched, is the default otherwise).
 from __future__ import annotations
 
 import dataclasses
-import json
 import logging
 import os
 import pathlib
@@ -30,14 +29,14 @@ import time
 
 import numpy as np
 
-from tfv1_mnist import batching, compare, datasets, determinism, outputs, plots, report, softmax
+from tfv1_mnist import batching, compare, outputs, plots, report, softmax
 from tfv1_mnist.cnn import export
 from tfv1_mnist.config import CNNConfig, SoftmaxConfig
 from tfv1_mnist.pipelines import cnn as cnn_pipeline
-from tfv1_mnist.pipelines.reproduce_plan import EXPECTED_FULL, FULL, QUICK, Plan
+from tfv1_mnist.pipelines.reproduce_plan import EXPECTED_FULL, FULL, Plan
 from tfv1_mnist.pipelines.reproduce_report import write_report
 
-__all__ = ["Plan", "FULL", "QUICK", "EXPECTED_FULL", "reproduce"]
+__all__ = ["reproduce"]
 
 _log = logging.getLogger(__name__)
 
@@ -95,7 +94,7 @@ def _softmax_run(name: str, title: str, loss: str, data, out: pathlib.Path, plan
     initial_w, _ = softmax.initial_values(config)
     plots.plot_weight_templates(result.weights - initial_w, run_dir / "weights_learned.png", data.class_names,
                                 title=f"{title}: learned change of the weights (W - W_initial)")
-    proba = report.softmax_proba(result.weights, result.biases, data.x_test)
+    proba = softmax.data.predict_proba(result.weights, result.biases, data.x_test)
     figs = _model_figures(run_dir, title, proba, data, plan.worst)
     return {"name": title, "key": name, "command": command, "settings": dataclasses.asdict(config),
             "test_accuracy": metrics["test_accuracy"], "train_seconds": metrics["train_seconds"],
@@ -107,26 +106,18 @@ def _softmax_run(name: str, title: str, loss: str, data, out: pathlib.Path, plan
 def _cnn_run(data, out: pathlib.Path, plan: Plan, seed: int, data_arg: str | None) -> dict:
     """Runs exactly what ``tfv1-mnist cnn --seed S --out OUT/cnn`` runs, then draws its figures.
 
-    The job is the ``cnn`` command's own (``pipelines.cnn.train_job``) under
-    ``determinism.run_seeded``: a spawned child with op determinism on, so the
-    run listed as the equivalent command gives the same numbers, and it leaves
-    the same outputs (metrics, checkpoints, SavedModel, ``model.keras``).
+    The job is the ``cnn`` command's own pipeline (``pipelines.cnn``): a
+    spawned child with op determinism on, so the run listed as the equivalent
+    command gives the same numbers, and it leaves the same outputs (metrics,
+    checkpoints, SavedModel, ``model.keras``).
     """
     run_dir = out / "cnn"
     title = "CNN v2, seed settings"
     config = CNNConfig(epochs=plan.cnn_epochs, seed=seed)
     _log.info("%s: %d epochs of batch %d", title, config.epochs, config.batch_size)
-    # The child reloads the data by path; in-memory data sets are written for it first.
-    spec = data.path or None
-    if not spec:
-        spec = str(run_dir / "data.npz")
-        datasets.write_npz(spec, x_train=data.x_train, y_train=data.y_train,
-                           x_test=data.x_test, y_test=data.y_test)
     start = time.perf_counter()
-    determinism.run_seeded(seed, cnn_pipeline.train_job, dataclasses.asdict(config), spec,
-                           str(run_dir), False, False, announce_data=False)  # the data was named once, above
+    metrics = cnn_pipeline.train_and_evaluate(config, data, run_dir, progress=False).metrics
     wall = time.perf_counter() - start
-    metrics = json.loads((run_dir / "metrics.json").read_text())
     proba = export.load_exported(run_dir).predict_proba(data.x_test)
     figs = _model_figures(run_dir, title, proba, data, plan.worst)
     command = _command("cnn", data_arg, run_dir, epochs=config.epochs, seed=seed)
@@ -161,7 +152,7 @@ def reproduce(data, out: str | os.PathLike, *, plan: Plan = FULL, seed: int = 0,
     ]
     _log.info("comparing v1 and v2 (child process, oneDNN off)")
     cmp_start = time.perf_counter()
-    result = compare.run_isolated(data, onednn=False, model="all", seed=seed,
+    result = compare.run_in_child(data, onednn=False, model="all", seed=seed,
                                   settings={"steps": plan.compare_steps, "epochs": plan.compare_epochs})
     cmp_command = _command("compare", data_arg, out / "compare", model="all", seed=seed,
                            steps=plan.compare_steps, epochs=plan.compare_epochs)

@@ -16,6 +16,7 @@ from tfv1_mnist.report import Report, fmt_accuracy, fmt_seconds
 __all__ = ["write_report"]
 
 
+# over 60 lines: the report's sections in the order the reader meets them.
 def write_report(out: pathlib.Path, summary: dict, runs: list[dict], result: dict, compare_files: dict,
                  plan: Any, seed: int, data_arg: str | None, quick: bool, *, full: Any, expected_full: str) -> None:
     """Writes ``out/report.md`` and ``out/report.html``.

@@ -2,15 +2,20 @@
 
 Pattern: Flax's ``train_and_evaluate(config, workdir)``.  The data comes in as
 a ``datasets.Mnist`` (the command loads it); ``train_and_evaluate`` prepares
-it (``softmax.prepare``: TF1's validation split), trains through ``v1.train``
-or ``v2.train`` (``TRAINERS``), and writes under ``workdir``:
+it (``softmax.prepare``: TF1's validation split), trains through the
+``--impl`` implementation's trainer, looked up in the registry
+(``softmax.IMPLEMENTATIONS``: ``v1.train`` or ``v2.train``), and writes under
+``workdir``:
 
 * ``metrics.json``: the loss of every step (null where not finite), the test
   accuracy, the timings, the config and the provenance;
 * ``loss.png``: the loss curve;
-* ``checkpoint/`` and ``tensorboard/``: written by the trainer.  A previous
-  run's event files are removed once this run has written its own, so a run
-  that fails leaves the folder as it was.
+* ``checkpoint/``: written by the trainer;
+* ``tensorboard/``: the loss of every step.  A previous run's event files are
+  removed once this run has written its own, so a run that fails leaves the
+  folder as it was.
+
+It runs in this process: the softmax's graph seeds need no op determinism.
 """
 
 from __future__ import annotations
@@ -26,67 +31,52 @@ from tfv1_mnist import datasets, plots, softmax
 from tfv1_mnist.config import SoftmaxConfig
 from tfv1_mnist.errors import ConfigError
 from tfv1_mnist.outputs import provenance, write_json
+from tfv1_mnist.pipelines.job import Run
+from tfv1_mnist.summaries import ScalarWriter
 
-__all__ = ["TRAINERS", "SoftmaxRun", "train_and_evaluate"]
+__all__ = ["FILES", "train_and_evaluate"]
 
 _log = logging.getLogger(__name__)
 
-#: The trainers ``--impl`` chooses from, by implementation name.
-TRAINERS: dict[str, Callable[..., softmax.SoftmaxResult]] = {
-    "v1": softmax.v1.train,
-    "v2": softmax.v2.train,
-}
+#: What a run writes under its workdir.
+FILES = ("metrics.json", "loss.png", "checkpoint/", "tensorboard/")
+
+def _trainer(impl: str) -> Callable[..., softmax.SoftmaxResult]:
+    """The ``native_train`` of the registered implementation ``impl`` (``softmax.IMPLEMENTATIONS``)."""
+    trainers = {i.name: i.native_train for i in softmax.IMPLEMENTATIONS if i.native_train is not None}
+    if impl not in trainers:
+        raise ConfigError(f"impl must be one of {', '.join(trainers)}, got {impl!r}: fix --impl")
+    return trainers[impl]
 
 
-@dataclasses.dataclass(frozen=True)
-class SoftmaxRun:
-    """What ``train_and_evaluate`` trained and wrote.
-
-    Attributes:
-      result: the trainer's ``SoftmaxResult``.
-      metrics: the dict written to ``metrics_path``.
-      metrics_path, loss_plot: ``workdir/metrics.json``, ``workdir/loss.png``.
-      checkpoint_dir, tensorboard_dir: ``workdir/checkpoint``, ``workdir/tensorboard``.
-    """
-
-    result: softmax.SoftmaxResult
-    metrics: dict
-    metrics_path: pathlib.Path
-    loss_plot: pathlib.Path
-    checkpoint_dir: pathlib.Path
-    tensorboard_dir: pathlib.Path
-
-
-def train_and_evaluate(
-    config: SoftmaxConfig,
-    data: datasets.Mnist,
-    workdir,
-    *,
-    impl: str = "v1",
-    progress: bool = False,
-    step_callback: Callable[[int, float, np.ndarray, np.ndarray], None] | None = None,
-) -> SoftmaxRun:
+def train_and_evaluate(config: SoftmaxConfig, data: datasets.Mnist, workdir, *, strategy=None, impl: str = "v1",
+                       progress: bool = False,
+                       step_callback: Callable[[int, float, np.ndarray, np.ndarray], None] | None = None) -> Run:
     """Trains the softmax regressor on ``data`` and writes its outputs under ``workdir``.
 
     Args:
       config: the ``SoftmaxConfig``.
       data: uint8 MNIST-shaped data (``datasets.load``).
       workdir: the output folder, created if missing.
-      impl: a key of ``TRAINERS``: ``"v1"`` (graph, Session) or ``"v2"`` (TF2).
+      strategy: must be None: the softmax trains on one device.
+      impl: ``"v1"`` (graph, Session) or ``"v2"`` (TF2): a registered
+        implementation with a ``native_train``.
       progress: show a progress bar.
       step_callback: ``step_callback(step, loss, weights, biases)`` after every
         step (W float32 [784, 10], b float32 [10]).
 
     Returns:
-      A ``SoftmaxRun``.
+      A ``job.Run`` whose ``result`` is the trainer's ``SoftmaxResult``.
 
     Raises:
-      ConfigError: ``impl`` is unknown, or ``config.batch_size`` is larger than
-        the training set after the validation split.
+      ConfigError: ``impl`` is unknown, a strategy is given, or
+        ``config.batch_size`` is larger than the training set after the
+        validation split.
       softmax.NonFiniteLossError: a loss was not finite and ``config.stop_on_nan``.
     """
-    if impl not in TRAINERS:
-        raise ConfigError(f"impl must be one of {', '.join(TRAINERS)}, got {impl!r}: fix --impl")
+    train = _trainer(impl)
+    if strategy is not None:
+        raise ConfigError("the softmax regression trains on one device: drop the strategy")
     ds = softmax.prepare(data, seed=config.seed)
     if config.batch_size > ds.train.num_examples:
         raise ConfigError(
@@ -97,7 +87,8 @@ def train_and_evaluate(
     old_events = _event_files(out / "tensorboard")
     _log.info("training the softmax regression (%s) on %s (%d training examples) into %s",
               impl, data.name, ds.train.num_examples, out)
-    result = TRAINERS[impl](config, ds, workdir=out, progress=progress, step_callback=step_callback)
+    result = train(config, ds, workdir=out, progress=progress, step_callback=step_callback)
+    _write_tensorboard(out / "tensorboard", result.loss)
     for path in old_events:
         path.unlink(missing_ok=True)
     metrics = {
@@ -113,9 +104,14 @@ def train_and_evaluate(
     write_json(out / "metrics.json", metrics)
     title = f"softmax regression ({impl}, loss {config.loss}, {data.name})"
     plots.plot_loss(result.loss, out / "loss.png", title=title)
-    return SoftmaxRun(result=result, metrics=metrics, metrics_path=out / "metrics.json",
-                      loss_plot=out / "loss.png", checkpoint_dir=out / "checkpoint",
-                      tensorboard_dir=out / "tensorboard")
+    return Run(workdir=out, metrics=metrics, files=FILES, result=result)
+
+
+def _write_tensorboard(folder: pathlib.Path, losses: np.ndarray) -> None:
+    """Writes ``losses`` (float32 [steps]) as the ``loss`` scalar to ``folder``."""
+    with ScalarWriter(folder) as writer:
+        for step, value in enumerate(losses):
+            writer.scalar("loss", float(value), step)
 
 
 def _event_files(folder: pathlib.Path) -> list[pathlib.Path]:

@@ -14,30 +14,27 @@ its implementations start alike and how their gap is judged) and
 * ``resident``: the training images as every trainer keeps them, bytes when
   they are ``input_data``'s floats (the same floats per batch, a quarter of
   the memory);
-* ``common``: what both share: ``prepare`` (uint8 MNIST to TF1's ``Datasets``
-  with TF1's validation split), the initial values, the schedule,
-  ``SoftmaxResult`` and the checks.
+* what both share: ``data`` (``prepare``: uint8 MNIST to TF1's ``Datasets``
+  with TF1's validation split; the batch order), ``initial`` (the initial W
+  and b) and ``driver`` (the loop around each twin's "run k steps",
+  ``SoftmaxResult``, the non-finite-loss watch).
 """
 
 from __future__ import annotations
 
 from tfv1_mnist import contract, verdicts
 from tfv1_mnist.config import SoftmaxConfig
-from tfv1_mnist.softmax import common, fast, resident, v1, v2
-from tfv1_mnist.softmax.common import (
-    IMAGE_PIXELS,
-    NUM_CLASSES,
-    SCOPE,
-    NonFiniteLossError,
-    SoftmaxResult,
-    default_batches,
-    initial_values,
-    prepare,
-)
+from tfv1_mnist.softmax import data, driver, fast, graph, initial, resident, v1, v2
+from tfv1_mnist.softmax.data import IMAGE_PIXELS, NUM_CLASSES, default_batches, prepare
+from tfv1_mnist.softmax.driver import NonFiniteLossError, SoftmaxResult
+from tfv1_mnist.softmax.initial import SCOPE, initial_values
 
 __all__ = [
-    "common",
+    "data",
+    "driver",
     "fast",
+    "graph",
+    "initial",
     "resident",
     "v1",
     "v2",
@@ -56,8 +53,8 @@ __all__ = [
 MODEL = contract.ModelSpec(
     name="softmax",
     config=SoftmaxConfig(seed=0),
-    initial_weights=common.initial_weights,
-    schedule=common.schedule,
+    initial_weights=initial.initial_weights,
+    schedule=data.schedule,
     weight_names=("weights", "biases"),
     # The seed is a TF1 program: its graph is what the TF2 port must reproduce.
     reference="v1",

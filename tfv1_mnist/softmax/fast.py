@@ -1,14 +1,12 @@
 """The softmax regressor's fast path: all the steps in one XLA-compiled loop.
 
-Pattern: one step builder shared by both twins, as ``common`` shares the data
-and checks.  ``make_steps(config)`` returns a ``tf.function`` with
+Pattern: one step builder shared by both twins.  ``make_steps(config)`` returns a ``tf.function`` with
 ``jit_compile=True`` holding a functional ``While`` over a table of batch
 indices: per step it gathers the batch from the resident training set,
 differentiates the config's loss (``ops.model_loss``, the seed's
 ``-reduce_sum(y_ * log(softmax(logits)))`` by default) with a
 ``GradientTape``, applies plain gradient descent and records the batch's loss
-after the update, as the seed's second ``Session.run`` did.  The whole loop is
-one XLA cluster: no executor, no per-op dispatch.  ``v1.train`` calls it from
+after the update, as the seed's second ``Session.run`` did.  ``v1.train`` calls it from
 its graph (a call op that XLA compiles when the ``Session`` first runs it) and
 ``v2.train`` eagerly, so the two fast paths run the same compiled program.
 
@@ -16,9 +14,8 @@ XLA fuses the elementwise ops and picks its own reduction order, so the
 losses differ from the faithful path (``v1.train`` without ``config.xla``) by
 float32 round-off, which the seed's raw sum-loss and 1000 steps amplify;
 ``tfv1-mnist compare`` reports the gap.  The first call compiles the loop for
-the shape of its index table (one to two seconds on 2 cores); the trainers
-make that call with ``num_steps=0`` before the clock starts and report it as
-``SoftmaxResult.compile_seconds``.
+the shape of its index table; the trainers make that call with
+``num_steps=0`` before the clock starts (``SoftmaxResult.compile_seconds``).
 """
 
 from __future__ import annotations
@@ -41,23 +38,16 @@ def make_steps(config: SoftmaxConfig):
 
     Returns:
       ``steps(batch_indices, num_steps, weights, biases, images, labels)``, a
-      ``tf.function`` (``jit_compile=True``) without side effects:
-
-      * batch_indices: int64 [K, batch_size] rows of ``images``, one row per step;
-      * num_steps: int32 scalar, how many of the K rows to train on (0 compiles
-        the loop for K without training);
-      * weights: float32 [784, 10]; biases: float32 [10], the start;
-      * images: uint8 or float32 [N, 784] (``resident.pack``); labels:
-        float32 [N, 10], one-hot.
-
-      It returns ``(losses, done, weights, biases)``: float32 [K], the loss of
-      each step's batch after its update, valid in its first ``done`` entries
-      (int32 scalar: ``num_steps``, or fewer with ``config.stop_on_nan``: the
-      loop stops after the first non-finite loss); the weights and biases
-      after the last step.
+      ``tf.function`` (``jit_compile=True``) without side effects: int64
+      [K, batch_size] rows of ``images`` (one per step), int32 scalar (how many
+      rows to train on; 0 only compiles), float32 W [784, 10] and b [10], uint8
+      or float32 images [N, 784] (``resident.pack``), float32 one-hot labels
+      [N, 10].  It returns ``(losses, done, weights, biases)``: float32 [K], each
+      step's loss after its update, valid in the first ``done`` (int32:
+      ``num_steps``, or fewer when ``config.stop_on_nan`` stops the loop after a
+      non-finite loss); W and b after the last step.
     """
-    kind, reduction = config.loss, config.reduction
-    stop_on_nan = config.stop_on_nan
+    kind, reduction, stop_on_nan = config.loss, config.reduction, config.stop_on_nan
 
     def batch_loss(images, labels, weights_t, biases, kind):
         # weights_t is W transposed, float32 [10, 784]: x @ W as x @ weights_t^T.
@@ -93,7 +83,7 @@ def make_steps(config: SoftmaxConfig):
 
         # The loop carries W transposed, [10, 784]: then both of a step's matmul
         # kinds (x @ W^T and the gradient g^T @ x) read the batch row by row,
-        # with no transposed copy of it per step (a third less time per step).
+        # with no transposed copy of it per step.
         done, weights_t, biases, _, losses = tf.while_loop(
             cond, body, (tf.constant(0), tf.transpose(weights), biases, tf.constant(0.0), losses))
         return losses.stack(), done, tf.transpose(weights_t), biases

@@ -4,10 +4,9 @@ Pattern: TF 1.x ``mnist.py``, which only builds: ``placeholder_inputs``,
 ``inference`` (in the name scope ``softmax_linear``, variables ``weights`` and
 ``biases``), ``loss``, ``training`` (``GradientDescentOptimizer``) and
 ``evaluation`` (the count of right answers), plus ``fill_feed_dict``.  Beside
-them, what ``v1.train`` runs: ``build_loop``, the seed's steps as one TF1
-``while_loop`` in the graph (built graph-locally by ``tf1_while_loop``, with no
-process-wide switch), ``build_xla_loop``, the fast path's one XLA call, and
-``session_config``.  The runners are in ``softmax.v1``.
+them, what ``v1.train`` runs: ``build_loop`` (the seed's steps as one TF1
+``while_loop``, built graph-locally by ``tf1_while_loop``), ``build_xla_loop``
+(the fast path) and ``session_config``.  The runners are in ``softmax.v1``.
 """
 
 from __future__ import annotations
@@ -20,8 +19,9 @@ from tensorflow.python.ops import control_flow_ops as _tf1_control_flow
 
 from tfv1_mnist import ops
 from tfv1_mnist.config import SoftmaxConfig
-from tfv1_mnist.softmax import common, fast, resident
-from tfv1_mnist.softmax.common import IMAGE_PIXELS, NUM_CLASSES, SCOPE
+from tfv1_mnist.softmax import fast, resident
+from tfv1_mnist.softmax.data import IMAGE_PIXELS, NUM_CLASSES
+from tfv1_mnist.softmax.initial import SCOPE, initializers
 
 __all__ = [
     "ROWS_PER_RUN",
@@ -83,7 +83,7 @@ def inference(images, init: str = "normal", initial=None):
 
 def get_variables(init: str = "normal", initial=None):
     """Creates (first call in a graph) or reuses the model's W and b."""
-    w_init, b_init = common.initializers(init, initial)
+    w_init, b_init = initializers(init, initial)
     with tf.compat.v1.variable_scope(SCOPE, reuse=tf.compat.v1.AUTO_REUSE):
         weights = tf.compat.v1.get_variable(
             "weights", [IMAGE_PIXELS, NUM_CLASSES], tf.float32, initializer=w_init)
@@ -183,8 +183,8 @@ def tf1_while_loop(cond, body, loop_vars, name: str):
     TF2's functional ``While`` passes every captured tensor (the data, the
     variables, the index table) through each iteration as a loop variable; TF1's
     frames (``Enter``/``Merge``/``Switch``/``NextIteration``/``Exit``) enter them
-    once as loop constants.  That is about 20% fewer ops per step, and fewer ops
-    is what this loop's speed is made of.  ``tf.compat.v1.while_loop`` builds
+    once as loop constants: fewer ops per step (docs/benchmarks.md).
+    ``tf.compat.v1.while_loop`` builds
     TF1 frames only while control flow v2 is off for the whole process; this
     builds them in the default graph alone, with the ``WhileContext`` that
     ``while_loop`` itself uses, and leaves every process-wide setting as it is.
@@ -234,10 +234,9 @@ def session_config() -> tf.compat.v1.ConfigProto:
       ``MatMul`` + bias add into one kernel, as in the seed's runs), pruning and
       dependency optimisation.  The default pipeline runs twice and adds passes
       (memory, layout, MLIR, constant folding...) that change nothing in the
-      step but cost about 10 ms per session, the time of 40 training steps.
+      step but cost time in every session (docs/benchmarks.md).
     * The older graph optimiser that runs after Grappler (common subexpressions,
-      constant folding) is off too (``L0``): a few milliseconds less per
-      session, no measurable change per step.
+      constant folding) is off too (``L0``), for the same reason.
     """
     rewriter = rewriter_config_pb2.RewriterConfig
     off = rewriter.OFF
@@ -260,17 +259,14 @@ def build_loop(config: SoftmaxConfig, images_var, labels_var, learning_rate):
 
     Args:
       config: the ``SoftmaxConfig``.
-      images_var: uint8 or float32 variable [N, 784], the training images
-        (``resident.pack``).
+      images_var: uint8 or float32 variable [N, 784], the training images (``resident.pack``).
       labels_var: float32 variable [N, 10], their one-hot labels.
-      learning_rate: float32 scalar tensor, built outside the loop so that it
-        enters the loop once instead of being made again every step.
+      learning_rate: float32 scalar tensor, built outside so that it enters the loop once.
 
     Returns:
       batch_indices: int64 placeholder [K, batch_size], one row per step.
-      losses: float32 [K], each step's loss after its update (fewer than K
-        only with ``config.stop_on_nan``: the loop stops after the first
-        non-finite one).
+      losses: float32 [K], each step's loss after its update (fewer than K only
+        when ``config.stop_on_nan`` stops the loop after a non-finite one).
     """
     batch_size = config.batch_size
     batch_indices = tf.compat.v1.placeholder(tf.int64, [None, batch_size], name="batch_indices")

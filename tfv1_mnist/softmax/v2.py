@@ -1,8 +1,8 @@
 """The seed's softmax regression in TF2: a ``tf.Module``, ``GradientTape``, ``tf.function``.
 
 The TF2 twin of ``v1``, with the same runner names (``train``,
-``train_on_schedule``, ``IMPLEMENTATION``) and result; what both share (the
-data, the initial values, the checks, the reports) is in ``common``.  From the same initial values and the same
+``train_on_schedule``, ``IMPLEMENTATION``) and result; what both share is in
+``data``, ``initial`` and ``driver`` (the loop around "run k steps").  From the same initial values and the same
 batches its per-step losses match v1's to float32 round-off: the same ops
 compute the logits and the loss (``ops.model_loss``), and the update is the same
 plain gradient descent, ``w.assign_sub(learning_rate * grad)``, which is what
@@ -30,9 +30,10 @@ import tensorflow as tf
 
 from tfv1_mnist import contract, ops
 from tfv1_mnist.config import SoftmaxConfig
-from tfv1_mnist.errors import ConfigError
-from tfv1_mnist.softmax import common, fast, resident
-from tfv1_mnist.softmax.common import NonFiniteLossError, SoftmaxResult
+from tfv1_mnist.softmax import data as softmax_data
+from tfv1_mnist.softmax import driver, fast, resident
+from tfv1_mnist.softmax import initial as softmax_initial
+from tfv1_mnist.softmax.driver import SoftmaxResult
 
 __all__ = [
     "SoftmaxRegression",
@@ -41,8 +42,6 @@ __all__ = [
     "train",
     "train_on_schedule",
     "IMPLEMENTATION",
-    "NonFiniteLossError",
-    "SoftmaxResult",
 ]
 
 
@@ -55,9 +54,9 @@ class SoftmaxRegression(tf.Module):
         ``<name>/biases``, as in ``v1``.
     """
 
-    def __init__(self, initial, name: str = common.SCOPE):
+    def __init__(self, initial, name: str = softmax_initial.SCOPE):
         super().__init__(name=name)
-        weights, biases = common.check_initial(initial)
+        weights, biases = softmax_initial.check_initial(initial)
         with self.name_scope:
             self.weights = tf.Variable(weights, name="weights")
             self.biases = tf.Variable(biases, name="biases")
@@ -163,57 +162,34 @@ def _make_xla_runner(model: SoftmaxRegression, images: tf.Tensor, labels: tf.Ten
     return run_steps
 
 
-def train(
-    config: SoftmaxConfig,
-    data,
-    *,
-    batches=None,
-    initial=None,
-    workdir: str | os.PathLike | None = None,
-    progress: bool = False,
-    steps_per_run: int | None = None,
-    step_callback: Callable[[int, float, np.ndarray, np.ndarray], None] | None = None,
-) -> SoftmaxResult:
+def train(config: SoftmaxConfig, data, *, batches=None, initial=None,
+          workdir: str | os.PathLike | None = None, progress: bool = False, steps_per_run: int | None = None,
+          step_callback: Callable[[int, float, np.ndarray, np.ndarray], None] | None = None) -> SoftmaxResult:
     """Trains the seed's softmax regression in TF2, ``steps_per_run`` steps per call.
 
-    Same signature and result as ``v1.train``.
+    Same signature and result as ``v1.train``; the arguments that differ:
 
     Args:
-      config: the ``SoftmaxConfig``.
-      data: a ``datasets.Mnist`` (uint8; preprocessed by ``common.prepare``,
-        TF1's validation split held out), or ``input_data.Datasets``
-        (``.train``, ``.test`` with float32 ``.images`` [N, 784] and one-hot
-        ``.labels`` [N, 10]).
-      batches: int64 [steps, batch_size] row indices into the training images
-        (after the split); None draws TF1's ``next_batch`` order.
       initial: (W float32 [784, 10], b float32 [10]); None draws them as
-        ``common.initial_values(config)`` does, so v1 and v2 start alike.
+        ``initial.initial_values(config)`` does, so v1 and v2 start alike.
       workdir: if given, writes a ``tf.train.Checkpoint`` (through a
-        ``CheckpointManager``) to ``workdir/checkpoint/`` and the loss scalar to
-        ``workdir/tensorboard/``.
-      progress: show progress (``progress.progress_bar``: a bar on a terminal).
+        ``CheckpointManager``) to ``workdir/checkpoint/``.
       steps_per_run: steps per ``tf.function`` call; None: 100, or all of
         them with ``config.xla`` (its loop compiles once per table shape).
-      step_callback: if given, called after every step as
-        ``step_callback(step, loss, weights, biases)``; runs one step per call.
 
     Returns:
       A ``SoftmaxResult``.
 
     Raises:
-      NonFiniteLossError: a loss was not finite and ``config.stop_on_nan``.
-      ConfigError: ``data``, ``batches`` or ``initial`` have the wrong shape.
+      NonFiniteLossError, ConfigError: as ``v1.train``.
     """
-    data = common.as_datasets(data, seed=config.seed)
+    data = softmax_data.as_datasets(data, seed=config.seed)
     train_set = data.train
-    batches = common.check_batches(batches, config, train_set.images.shape[0])
-    initial = common.initial_values(config) if initial is None else common.check_initial(initial)
-    if step_callback is not None:
-        steps_per_run = 1
-    elif steps_per_run is None:
-        steps_per_run = config.steps if config.xla else 100
-    if steps_per_run < 1:
-        raise ConfigError(f"steps_per_run must be >= 1, got {steps_per_run}")
+    batches = softmax_data.check_batches(batches, config, train_set.images.shape[0])
+    initial = softmax_initial.initial_values(config) if initial is None else softmax_initial.check_initial(initial)
+    # The fast path's loop compiles once per table shape: all steps in one call.
+    steps_per_run = driver.chunk_size(steps_per_run, step_callback,
+                                      default=config.steps if config.xla else 100)
 
     model = SoftmaxRegression(initial)
     # The training images as bytes when they are input_data's (resident.pack).
@@ -230,33 +206,22 @@ def train(
         run_steps = _make_runner(model, images, labels, config)
         run_steps(tf.zeros([0, config.batch_size], tf.int64))
     compile_seconds = time.perf_counter() - start if config.xla else 0.0
-    losses = np.full(config.steps, np.nan, dtype=np.float32)
-    watch = common.NanWatch(config)
-    bar = common.progbar(config.steps, progress)
-    start, start_cpu = time.perf_counter(), time.process_time()
-    done = 0
-    while done < config.steps:
-        got = run_steps(tf.constant(batches[done: done + steps_per_run])).numpy()
-        losses[done: done + got.shape[0]] = got
-        watch.update(done, got, lambda: losses)
-        done += got.shape[0]
-        if step_callback is not None:
-            step_callback(done - 1, float(got[-1]), model.weights.numpy(), model.biases.numpy())
-        common.progbar_update(bar, done, got)
-    train_seconds = time.perf_counter() - start
-    train_cpu_seconds = time.process_time() - start_cpu
-    test = data.test
-    test_accuracy = evaluate(model, test.images, test.labels)["accuracy"]
+
+    def run_chunk(chunk, last):
+        got = run_steps(tf.constant(chunk)).numpy()
+        return got, lambda: (model.weights.numpy(), model.biases.numpy())
+
+    driven = driver.drive(config, batches, run_chunk, steps_per_run=steps_per_run,
+                          progress=progress, step_callback=step_callback)
+    test_accuracy = evaluate(model, data.test.images, data.test.labels)["accuracy"]
     if workdir is not None:
-        checkpoint = tf.train.Checkpoint(model=model)
-        manager = tf.train.CheckpointManager(
-            checkpoint, str(pathlib.Path(workdir) / "checkpoint"), max_to_keep=1)
+        manager = tf.train.CheckpointManager(tf.train.Checkpoint(model=model),
+                                             str(pathlib.Path(workdir) / "checkpoint"), max_to_keep=1)
         manager.save(checkpoint_number=config.steps)
-        common.write_tensorboard(workdir, losses)
     return SoftmaxResult(
-        loss=losses, weights=model.weights.numpy(), biases=model.biases.numpy(),
-        test_accuracy=test_accuracy, nan_steps=watch.count, train_seconds=train_seconds,
-        config=config, train_cpu_seconds=train_cpu_seconds, compile_seconds=compile_seconds)
+        loss=driven.losses, weights=model.weights.numpy(), biases=model.biases.numpy(),
+        test_accuracy=test_accuracy, nan_steps=driven.nan_steps, train_seconds=driven.train_seconds,
+        config=config, train_cpu_seconds=driven.train_cpu_seconds, compile_seconds=compile_seconds)
 
 
 def train_on_schedule(config: SoftmaxConfig, data, schedule: contract.Schedule,
@@ -264,13 +229,13 @@ def train_on_schedule(config: SoftmaxConfig, data, schedule: contract.Schedule,
     """``train`` behind the contract: ``train(config, data, schedule, initial) -> TrainResult``.
 
     ``data`` is a ``datasets.Mnist``, ``initial`` is ``[W, b]``; the config takes
-    the schedule's steps and batch size (``common.train_on_schedule``).
+    the schedule's steps and batch size (``driver.train_on_schedule``).
     """
-    return common.train_on_schedule(train, config, data, schedule, initial)
+    return driver.train_on_schedule(train, config, data, schedule, initial)
 
 
 IMPLEMENTATION = contract.Implementation(
-    model="softmax", name="v2", train=train_on_schedule,
+    model="softmax", name="v2", train=train_on_schedule, native_train=train,
     summary="TF2: a tf.Module, GradientTape and tf.function, the steps of a call in a tf.range loop",
     note="the update is w.assign_sub(learning_rate * grad), the arithmetic of TF1's "
          "ApplyGradientDescent kernel, on the same ops.model_loss; bit-identical to v1 on CPU")

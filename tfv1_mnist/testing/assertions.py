@@ -38,9 +38,7 @@ def _format_value(value: Any) -> str:
     return np.array2string(np.asarray(value), precision=8)
 
 
-def describe_mismatch(
-    actual: Any, expected: Any, *, rtol: float, atol: float, max_listed: int = 5
-) -> str | None:
+def describe_mismatch(actual: Any, expected: Any, *, rtol: float, atol: float, max_listed: int = 5) -> str | None:
     """A readable account of where ``actual`` and ``expected`` differ, or None.
 
     Elements match when ``|actual - expected| <= atol + rtol * |expected|``
@@ -58,8 +56,7 @@ def describe_mismatch(
       mismatches, the largest absolute and relative errors with the index of the
       worst element, and the first mismatching elements.
     """
-    actual = np.asarray(actual)
-    expected = np.asarray(expected)
+    actual, expected = np.asarray(actual), np.asarray(expected)
     if actual.shape != expected.shape:
         return f"shape {actual.shape} differs from the expected shape {expected.shape}"
     if actual.dtype.kind not in "biufc" or expected.dtype.kind not in "biufc":
@@ -67,11 +64,16 @@ def describe_mismatch(
             return None
         return f"values differ:\n    got:      {actual!r}\n    expected: {expected!r}"
     wide = np.complex128 if "c" in (actual.dtype.kind, expected.dtype.kind) else np.float64
-    a = actual.astype(wide)
-    e = expected.astype(wide)
+    a, e = actual.astype(wide), expected.astype(wide)
     close = np.isclose(a, e, rtol=rtol, atol=atol, equal_nan=True)
     if close.all():
         return None
+    return "\n".join("  " + line for line in _mismatch_lines(actual, expected, a, e, close, rtol, atol,
+                                                               max_listed))
+
+
+def _mismatch_lines(actual, expected, a, e, close, rtol: float, atol: float, max_listed: int) -> list[str]:
+    """``describe_mismatch``'s lines: the count, the worst absolute and relative errors, the first few."""
     bad = ~close
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
         abs_err = np.abs(a - e)
@@ -88,24 +90,15 @@ def describe_mismatch(
         f"max abs error {abs_err[worst_abs]:.6g} at index {_format_index(worst_abs)}: "
         f"got {_format_value(actual[worst_abs])}, expected {_format_value(expected[worst_abs])}",
         f"max rel error {rel_err[worst_rel]:.6g} at index {_format_index(worst_rel)}"
-        + (
-            ""
-            if worst_rel == worst_abs
-            else f": got {_format_value(actual[worst_rel])}, "
-            f"expected {_format_value(expected[worst_rel])}"
-        ),
+        + ("" if worst_rel == worst_abs else
+           f": got {_format_value(actual[worst_rel])}, expected {_format_value(expected[worst_rel])}"),
     ]
-    listed = [tuple(int(i) for i in idx) for idx in np.argwhere(bad)[:max_listed]]
     if n_bad > 1:
-        lines.append(
-            "first mismatches: "
-            + "; ".join(
-                f"{_format_index(idx)} got {_format_value(actual[idx])} "
-                f"expected {_format_value(expected[idx])}"
-                for idx in listed
-            )
-        )
-    return "\n".join("  " + line for line in lines)
+        listed = [tuple(int(i) for i in idx) for idx in np.argwhere(bad)[:max_listed]]
+        lines.append("first mismatches: " + "; ".join(
+            f"{_format_index(idx)} got {_format_value(actual[idx])} expected {_format_value(expected[idx])}"
+            for idx in listed))
+    return lines
 
 
 def _run_graph(tf_fn: Callable[..., Any], arrays: Sequence[np.ndarray]) -> Any:
@@ -135,14 +128,12 @@ def _run_function(tf_fn: Callable[..., Any], arrays: Sequence[np.ndarray]) -> An
         return _to_numpy(tf.function(tf_fn)(*[tf.constant(x) for x in arrays]))
 
 
-def assert_op_matches(
-    tf_fn: Callable[..., Any],
-    np_fn: Callable[..., Any],
-    *inputs: Any,
-    rtol: float = 1e-6,
-    atol: float = 1e-6,
-    modes: Sequence[str] = MODES,
-) -> None:
+#: How ``assert_op_matches`` runs ``tf_fn`` in each mode.
+_RUNNERS = {"graph": _run_graph, "eager": _run_eager, "function": _run_function}
+
+
+def assert_op_matches(tf_fn: Callable[..., Any], np_fn: Callable[..., Any], *inputs: Any, rtol: float = 1e-6,
+                      atol: float = 1e-6, modes: Sequence[str] = MODES) -> None:
     """Checks a TensorFlow function against a numpy reference, in each mode.
 
     ``np_fn(*inputs)`` is the reference.  ``tf_fn`` is run:
@@ -173,42 +164,35 @@ def assert_op_matches(
       TypeError: if an input is not numeric.
       ValueError: for an unknown mode.
     """
-    unknown = [m for m in modes if m not in ("graph", "eager", "function")]
+    unknown = [m for m in modes if m not in _RUNNERS]
     if unknown:
         raise ValueError(f"unknown mode(s) {unknown}; use 'graph', 'eager' or 'function'")
     arrays = [_as_input_array(x, i) for i, x in enumerate(inputs)]
-    expected = np_fn(*[x.copy() for x in arrays])
-    expected_flat = tf.nest.flatten(expected)
+    expected_flat = tf.nest.flatten(np_fn(*[x.copy() for x in arrays]))
     failures = []
     for mode in modes:
-        if mode == "graph":
-            actual = _run_graph(tf_fn, arrays)
-        elif mode == "eager":
-            actual = _run_eager(tf_fn, arrays)
-        else:
-            actual = _run_function(tf_fn, arrays)
-        actual_flat = tf.nest.flatten(actual)
-        if len(actual_flat) != len(expected_flat):
-            failures.append(
-                f"{mode} mode: tf_fn returned {len(actual_flat)} output(s), "
-                f"np_fn returned {len(expected_flat)}"
-            )
-            continue
-        for k, (got, want) in enumerate(zip(actual_flat, expected_flat)):
-            got = np.asarray(got)
-            want = np.asarray(want)
-            problem = describe_mismatch(got, want, rtol=rtol, atol=atol)
-            if problem is not None:
-                failures.append(
-                    f"{mode} mode, output {k} (shape {got.shape}, {got.dtype}; "
-                    f"reference {want.dtype}):\n{problem}"
-                )
+        failures += _mode_failures(mode, tf.nest.flatten(_RUNNERS[mode](tf_fn, arrays)), expected_flat,
+                                   rtol, atol)
     if failures:
         name = getattr(tf_fn, "__name__", repr(tf_fn))
         ref = getattr(np_fn, "__name__", repr(np_fn))
         raise AssertionError(
             f"{name} does not match the numpy reference {ref}:\n" + "\n".join(failures)
         )
+
+
+def _mode_failures(mode: str, actual_flat: list, expected_flat: list, rtol: float, atol: float) -> list[str]:
+    """One line per output of ``mode`` that differs from the reference (none: all match)."""
+    if len(actual_flat) != len(expected_flat):
+        return [f"{mode} mode: tf_fn returned {len(actual_flat)} output(s), np_fn returned {len(expected_flat)}"]
+    failures = []
+    for k, (got, want) in enumerate(zip(actual_flat, expected_flat)):
+        got, want = np.asarray(got), np.asarray(want)
+        problem = describe_mismatch(got, want, rtol=rtol, atol=atol)
+        if problem is not None:
+            failures.append(f"{mode} mode, output {k} (shape {got.shape}, {got.dtype}; "
+                            f"reference {want.dtype}):\n{problem}")
+    return failures
 
 
 # --------------------------------------------------------------------------- #

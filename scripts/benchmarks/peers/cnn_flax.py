@@ -1,4 +1,4 @@
-"""The seed's CNN in Flax (linen) with a jitted train step, one epoch: a peer of ``cnn_v2``.
+"""The seed's CNN in Flax (linen) with a jitted train step, one epoch: a peer of ``cnn.v2``.
 
 The seed's layers in NHWC with Keras' HWIO kernels as they are, softmax
 cross-entropy, ``optax.adam(1e-3, eps=1e-7)`` (Keras' epsilon), raw 0-255
@@ -36,10 +36,7 @@ class SeedCNN(nn.Module):
         return nn.Dense(10, name="dense2")(x)
 
 
-def main():
-    path, losses_path = workload.argv()
-    w = workload.load(path)
-    start_total = time.perf_counter()
+def train(w, _):
     x = w["x_train"].astype(np.float32)[..., None]
     y = w["y_train"].astype(np.int32)
     order, batch_size = w["order"], int(w["batch_size"])
@@ -66,19 +63,15 @@ def main():
         step(params, opt_state, x[:size], y[:size])
     compile_seconds = time.perf_counter() - start
     losses = []
-    start, start_cpu = time.perf_counter(), time.process_time()
-    for begin in range(0, len(order), batch_size):
-        index = order[begin:begin + batch_size]
-        params, opt_state, loss = step(params, opt_state, x[index], y[index])
-        losses.append(loss)
-    losses = np.asarray(jax.block_until_ready(jnp.stack(losses)))
-    seconds, cpu = time.perf_counter() - start, time.process_time() - start_cpu
-    workload.emit({
-        "train_seconds": seconds, "train_cpu_seconds": cpu, "compile_seconds": compile_seconds,
-        "total_seconds": time.perf_counter() - start_total, "import_seconds": IMPORT_SECONDS,
-        "epoch_loss": float(losses.mean()), "jax": jax.__version__,
-    }, losses, losses_path)
+    with workload.Clock() as clock:
+        for begin in range(0, len(order), batch_size):
+            index = order[begin:begin + batch_size]
+            params, opt_state, loss = step(params, opt_state, x[index], y[index])
+            losses.append(loss)
+        losses = np.asarray(jax.block_until_ready(jnp.stack(losses)))
+    return {**clock.record(), "compile_seconds": compile_seconds, "epoch_loss": float(losses.mean()),
+            "jax": jax.__version__}, losses
 
 
 if __name__ == "__main__":
-    main()
+    workload.run(train, IMPORT_SECONDS)

@@ -1,6 +1,6 @@
 """The project's CNN custom loop (``cnn.v2``), one epoch in a fresh process like its peers.
 
-What ``cnn.v2.train_and_evaluate`` runs for an epoch (default strategy): a ``common.make_dataset``
+What ``cnn.v2.train_and_evaluate`` runs for an epoch (default strategy): a ``inputs.make_dataset``
 pipeline and a ``StepRunner`` called ``train_epoch``-style about 20 times per
 epoch, from the workload's initial weights and order.  The ``tf.function``
 trace on a short epoch of the same shapes comes first and is timed apart
@@ -10,43 +10,35 @@ trace on a short epoch of the same shapes comes first and is timed apart
 """
 
 import math
-import os
-import sys
 import time
-
-import numpy as np
 
 import workload
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", ".."))
+workload.use_project()
 import_start = time.perf_counter()
 import keras  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
-from tfv1_mnist.cnn import common, v2 as cnn_v2  # noqa: E402
+from tfv1_mnist.cnn import inputs, steps as cnn_steps, v2 as cnn_v2  # noqa: E402
 
 IMPORT_SECONDS = time.perf_counter() - import_start
 
 
-def main():
-    path, losses_path = workload.argv()
-    w = workload.load(path)
-    start_total = time.perf_counter()
+def train(w, _):
     x, y, order = w["x_train"], w["y_train"], w["order"]
     batch_size = int(w["batch_size"])
     init = [w[f"w{i}"] for i in range(8)]
     model = cnn_v2.CNN(init)
     optimizer = keras.optimizers.Adam(learning_rate=float(w["learning_rate"]))
     optimizer.build(model.ordered_variables)
-    runner = cnn_v2.StepRunner(model, optimizer)
+    runner = cnn_steps.StepRunner(model, optimizer)
     x_t, y_t = tf.constant(x), tf.constant(y)
     steps = math.ceil(len(order) / batch_size)
     steps_per_call = max(1, math.ceil(steps / 20))
     saved = [v.numpy() for v in optimizer.variables]
     start = time.perf_counter()
     # Trace both call sizes of the epoch (full calls and the last, shorter one).
-    warm = common.make_dataset(x_t, y_t, order[:batch_size * 2], batch_size)
+    warm = inputs.make_dataset(x_t, y_t, order[:batch_size * 2], batch_size)
     it = iter(warm)
     runner(it, 1)
     runner(it, 1)
@@ -54,17 +46,13 @@ def main():
     for v, value in zip(optimizer.variables, saved):
         v.assign(value)
     compile_seconds = time.perf_counter() - start
-    dataset = common.make_dataset(x_t, y_t, order, batch_size)
+    dataset = inputs.make_dataset(x_t, y_t, order, batch_size)
     start_cpu = time.process_time()
-    stats = cnn_v2.train_epoch(runner, dataset, steps, steps_per_call=steps_per_call)
-    cpu = time.process_time() - start_cpu
-    workload.emit({
-        "train_seconds": stats["seconds"], "train_cpu_seconds": cpu,
-        "compile_seconds": compile_seconds, "total_seconds": time.perf_counter() - start_total,
-        "import_seconds": IMPORT_SECONDS, "epoch_loss": stats["loss"],
-        "epoch_accuracy": stats["accuracy"], "tensorflow": tf.__version__,
-    }, stats["step_loss"], losses_path)
+    stats = cnn_steps.train_epoch(runner, dataset, steps, steps_per_call=steps_per_call)
+    return {"train_seconds": stats["seconds"], "train_cpu_seconds": time.process_time() - start_cpu,
+            "compile_seconds": compile_seconds, "epoch_loss": stats["loss"],
+            "epoch_accuracy": stats["accuracy"], "tensorflow": tf.__version__}, stats["step_loss"]
 
 
 if __name__ == "__main__":
-    main()
+    workload.run(train, IMPORT_SECONDS)

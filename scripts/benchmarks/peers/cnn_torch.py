@@ -1,4 +1,4 @@
-"""The seed's CNN in PyTorch (eager), one epoch: a peer of ``cnn_v2``.
+"""The seed's CNN in PyTorch (eager), one epoch: a peer of ``cnn.v2``.
 
 Conv(28, 3x3) -> ReLU -> MaxPool -> Conv(10, 4x4) -> ReLU -> MaxPool ->
 Dense 20 -> ReLU -> Dense 10, cross-entropy, Adam (lr 1e-3, eps 1e-7 as
@@ -42,10 +42,7 @@ class SeedCNN(nn.Module):
         return self.dense2(torch.relu(self.dense1(x)))
 
 
-def main():
-    path, losses_path = workload.argv()
-    w = workload.load(path)
-    start_total = time.perf_counter()
+def train(w, _):
     x = torch.from_numpy(w["x_train"].astype(np.float32)).unsqueeze(1)
     y = torch.from_numpy(w["y_train"].astype(np.int64))
     order = torch.from_numpy(w["order"])
@@ -53,23 +50,18 @@ def main():
     model = SeedCNN([w[f"w{i}"] for i in range(8)])
     optimizer = torch.optim.Adam(model.parameters(), lr=float(w["learning_rate"]), eps=1e-7)
     losses = []
-    start, start_cpu = time.perf_counter(), time.process_time()
-    for begin in range(0, len(order), batch_size):
-        index = order[begin:begin + batch_size]
-        loss = nn.functional.cross_entropy(model(x[index]), y[index])
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        optimizer.step()
-        losses.append(loss.detach())
-    losses = torch.stack(losses).numpy()
-    seconds, cpu = time.perf_counter() - start, time.process_time() - start_cpu
-    workload.emit({
-        "train_seconds": seconds, "train_cpu_seconds": cpu,
-        "total_seconds": time.perf_counter() - start_total, "import_seconds": IMPORT_SECONDS,
-        "epoch_loss": float(losses.mean()), "torch": torch.__version__,
-        "threads": torch.get_num_threads(),
-    }, losses, losses_path)
+    with workload.Clock() as clock:
+        for begin in range(0, len(order), batch_size):
+            index = order[begin:begin + batch_size]
+            loss = nn.functional.cross_entropy(model(x[index]), y[index])
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+            losses.append(loss.detach())
+        losses = torch.stack(losses).numpy()
+    return {**clock.record(), "epoch_loss": float(losses.mean()), "torch": torch.__version__,
+            "threads": torch.get_num_threads()}, losses
 
 
 if __name__ == "__main__":
-    main()
+    workload.run(train, IMPORT_SECONDS)

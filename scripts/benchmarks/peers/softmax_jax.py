@@ -46,10 +46,7 @@ def make_train(lr):
     return train
 
 
-def main():
-    path, losses_path = workload.argv()
-    w = workload.load(path)
-    start_total = time.perf_counter()
+def run_train(w, _):
     x, y = jnp.asarray(w["x_train"]), jnp.asarray(w["y_train"])
     batches = jnp.asarray(w["batches"].astype(np.int32))
     params = (jnp.asarray(w["weights"]), jnp.asarray(w["biases"]))
@@ -57,19 +54,15 @@ def main():
     start = time.perf_counter()
     compiled = train.lower(params, x, y, batches).compile()
     compile_seconds = time.perf_counter() - start
-    start, start_cpu = time.perf_counter(), time.process_time()
-    (W, b), losses = compiled(params, x, y, batches)
-    losses = np.asarray(jax.block_until_ready(losses))
-    seconds, cpu = time.perf_counter() - start, time.process_time() - start_cpu
+    with workload.Clock() as clock:
+        (W, b), losses = compiled(params, x, y, batches)
+        losses = np.asarray(jax.block_until_ready(losses))
     pred = np.asarray(jnp.asarray(w["x_test"]) @ W + b).argmax(1)
-    workload.emit({
-        "train_seconds": seconds, "train_cpu_seconds": cpu, "compile_seconds": compile_seconds,
-        "total_seconds": time.perf_counter() - start_total, "import_seconds": IMPORT_SECONDS,
-        "test_accuracy": float((pred == w["y_test"].argmax(1)).mean()),
-        "nan_steps": int((~np.isfinite(losses)).sum()),
-        "jax": jax.__version__, "backend": jax.default_backend(),
-    }, losses, losses_path)
+    return {**clock.record(), "compile_seconds": compile_seconds,
+            "test_accuracy": float((pred == w["y_test"].argmax(1)).mean()),
+            "nan_steps": int((~np.isfinite(losses)).sum()),
+            "jax": jax.__version__, "backend": jax.default_backend()}, losses
 
 
 if __name__ == "__main__":
-    main()
+    workload.run(run_train, IMPORT_SECONDS)

@@ -1,4 +1,4 @@
-"""The seed's softmax regression as a hand-written NumPy loop: a peer of ``softmax_v1.train``.
+"""The seed's softmax regression as a hand-written NumPy loop: a peer of ``softmax.v1.train``.
 
 Forward, backward and update in a Python ``for``, float32, following the chain
 rule of the seed's exact graph, op by op as TensorFlow differentiates it:
@@ -73,28 +73,18 @@ def train(x, y, batches, W, b, lr):
     return losses
 
 
-def main():
-    keep_bytes = "--bytes" in sys.argv
-    if keep_bytes:
-        sys.argv.remove("--bytes")
-    path, losses_path = workload.argv()
-    w = workload.load(path)
+def run_train(w, own):
     x, y, batches = w["x_train"], w["y_train"], w["batches"]
-    if keep_bytes:
+    if "--bytes" in own:
         x = as_bytes(x)
     W, b = w["weights"].copy(), w["biases"].copy()
-    start, start_cpu = time.perf_counter(), time.process_time()
-    losses = train(x, y, batches, W, b, float(w["learning_rate"]))
-    seconds, cpu = time.perf_counter() - start, time.process_time() - start_cpu
+    with workload.Clock() as clock:
+        losses = train(x, y, batches, W, b, float(w["learning_rate"]))
     correct = int((np.argmax(w["x_test"] @ W + b, 1) == np.argmax(w["y_test"], 1)).sum())
-    workload.emit({
-        "train_seconds": seconds, "train_cpu_seconds": cpu,
-        "total_seconds": time.perf_counter() - workload.STARTED,
-        "test_accuracy": correct / len(w["x_test"]),
-        "nan_steps": int((~np.isfinite(losses)).sum()),
-        "numpy": np.__version__, "blas": workload.blas_info(),
-    }, losses, losses_path)
+    return {**clock.record(), "total_seconds": time.perf_counter() - workload.STARTED,
+            "test_accuracy": correct / len(w["x_test"]), "nan_steps": int((~np.isfinite(losses)).sum()),
+            "numpy": np.__version__, "blas": workload.blas_info()}, losses
 
 
 if __name__ == "__main__":
-    main()
+    workload.run(run_train)

@@ -1,4 +1,4 @@
-"""The seed's softmax regression in PyTorch (eager, autograd): a peer of ``softmax_v1.train``.
+"""The seed's softmax regression in PyTorch (eager, autograd): a peer of ``softmax.v1.train``.
 
 The seed's graph as written, ``-(y_ * log(softmax(x @ W + b))).sum()``, its
 gradient from autograd, a plain SGD update under ``no_grad``, then the batch's
@@ -21,37 +21,29 @@ import torch  # noqa: E402
 IMPORT_SECONDS = time.perf_counter() - import_start
 
 
-def main():
-    path, losses_path = workload.argv()
-    w = workload.load(path)
-    start_total = time.perf_counter()
+def train(w, _):
     x, y = torch.from_numpy(w["x_train"]), torch.from_numpy(w["y_train"])
     batches = torch.from_numpy(w["batches"])
     W = torch.tensor(w["weights"], requires_grad=True)
     b = torch.tensor(w["biases"], requires_grad=True)
     lr = float(w["learning_rate"])
     losses = torch.empty(batches.shape[0])
-    start, start_cpu = time.perf_counter(), time.process_time()
-    for i in range(batches.shape[0]):
-        xb, yb = x[batches[i]], y[batches[i]]
-        loss = -(yb * torch.log(torch.softmax(xb @ W + b, dim=1))).sum()
-        gW, gb = torch.autograd.grad(loss, (W, b))
-        with torch.no_grad():
-            W -= lr * gW
-            b -= lr * gb
-            losses[i] = -(yb * torch.log_softmax(xb @ W + b, dim=1)).sum()
-    seconds, cpu = time.perf_counter() - start, time.process_time() - start_cpu
+    with workload.Clock() as clock:
+        for i in range(batches.shape[0]):
+            xb, yb = x[batches[i]], y[batches[i]]
+            loss = -(yb * torch.log(torch.softmax(xb @ W + b, dim=1))).sum()
+            gW, gb = torch.autograd.grad(loss, (W, b))
+            with torch.no_grad():
+                W -= lr * gW
+                b -= lr * gb
+                losses[i] = -(yb * torch.log_softmax(xb @ W + b, dim=1)).sum()
     with torch.no_grad():
         pred = (torch.from_numpy(w["x_test"]) @ W + b).argmax(1).numpy()
     losses = losses.numpy()
-    workload.emit({
-        "train_seconds": seconds, "train_cpu_seconds": cpu,
-        "total_seconds": time.perf_counter() - start_total, "import_seconds": IMPORT_SECONDS,
-        "test_accuracy": float((pred == w["y_test"].argmax(1)).mean()),
-        "nan_steps": int((~np.isfinite(losses)).sum()),
-        "torch": torch.__version__, "threads": torch.get_num_threads(),
-    }, losses, losses_path)
+    return {**clock.record(), "test_accuracy": float((pred == w["y_test"].argmax(1)).mean()),
+            "nan_steps": int((~np.isfinite(losses)).sum()),
+            "torch": torch.__version__, "threads": torch.get_num_threads()}, losses
 
 
 if __name__ == "__main__":
-    main()
+    workload.run(train, IMPORT_SECONDS)

@@ -3,10 +3,12 @@
 Pattern: each contender is a standalone script run in a fresh process by
 ``scripts/benchmarks/rounds.py``.  The harness writes the workload (data,
 initial weights, batch order) to an ``.npz`` once, so every contender trains
-on the same numbers; a contender reads it with ``load``, trains, and prints
-one JSON object with ``emit`` (its per-step losses go to a ``.npy`` beside, so
-the harness can compare them with the project's).  Only NumPy is needed here:
-peer scripts run from interpreters that have no TensorFlow.
+on the same numbers.  A contender's ``main`` is ``run(train)``: ``run`` reads
+the workload named on the command line, calls ``train``, adds the timings
+every record has and prints one JSON object (``emit``; the per-step losses go
+to a ``.npy`` beside, so the harness can compare them with the project's).
+``Clock`` times the training steps.  Only NumPy is needed here: peer scripts
+run from interpreters that have no TensorFlow.
 """
 
 from __future__ import annotations
@@ -15,12 +17,19 @@ import json
 import os
 import sys
 import time
+from typing import Any, Callable
 
 import numpy as np
 
 #: ``time.perf_counter()`` when this module was imported: the start of a
 #: contender's whole call (its framework's import is counted separately).
 STARTED = time.perf_counter()
+
+
+def use_project() -> None:
+    """For the project's own contenders: TensorFlow's C++ logs held back, the checkout importable."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", ".."))
 
 
 def load(path: str) -> dict:
@@ -38,11 +47,49 @@ def emit(record: dict, losses=None, losses_path: str | None = None) -> None:
     print(json.dumps(record, allow_nan=True), flush=True)
 
 
-def argv() -> tuple[str, str | None]:
-    """``(workload.npz, losses.npy or None)`` from the command line."""
-    if len(sys.argv) not in (2, 3):
-        sys.exit(f"usage: {sys.argv[0]} WORKLOAD.npz [LOSSES.npy]")
-    return sys.argv[1], sys.argv[2] if len(sys.argv) == 3 else None
+def argv() -> tuple[list[str], str, str | None]:
+    """``(the contender's own arguments, workload.npz, losses.npy or None)`` from the command line."""
+    own = [a for a in sys.argv[1:] if not a.endswith((".npz", ".npy"))]
+    paths = [a for a in sys.argv[1:] if a.endswith((".npz", ".npy"))]
+    if len(paths) not in (1, 2):
+        sys.exit(f"usage: {sys.argv[0]} [ARGS] WORKLOAD.npz [LOSSES.npy]")
+    return own, paths[0], paths[1] if len(paths) == 2 else None
+
+
+class Clock:
+    """Wall and process CPU time of a ``with`` block, as a record's ``train_seconds``/``train_cpu_seconds``."""
+
+    def __enter__(self) -> "Clock":
+        self._start, self._start_cpu = time.perf_counter(), time.process_time()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.seconds = time.perf_counter() - self._start
+        self.cpu_seconds = time.process_time() - self._start_cpu
+
+    def record(self) -> dict:
+        """``{"train_seconds": ..., "train_cpu_seconds": ...}``."""
+        return {"train_seconds": self.seconds, "train_cpu_seconds": self.cpu_seconds}
+
+
+def run(train: Callable[[dict, list[str]], tuple[dict, Any]], import_seconds: float | None = None) -> None:
+    """A contender's whole ``main``: read the workload, ``train(w, own_args)``, print its record.
+
+    Args:
+      train: returns ``(record, losses or None)`` for the workload's arrays ``w``.
+      import_seconds: the contender's framework import, recorded as ``import_seconds``.
+
+    ``total_seconds`` (from the workload read to the end of ``train``) is added
+    unless the record has its own.
+    """
+    own, path, losses_path = argv()
+    w = load(path)
+    start = time.perf_counter()
+    record, losses = train(w, own)
+    record.setdefault("total_seconds", time.perf_counter() - start)
+    if import_seconds is not None:
+        record["import_seconds"] = import_seconds
+    emit(record, losses, losses_path)
 
 
 def blas_info() -> list:

@@ -98,7 +98,7 @@ def write_outputs(result: Mapping[str, Any], out: str | os.PathLike, dataset=Non
     """Writes ``compare.json``, ``compare.md`` and each model's overlay figures into ``out``.
 
     Args:
-      result: ``run``'s (or ``run_isolated``'s) dict.
+      result: ``run``'s (or ``run_in_child``'s) dict.
       out: the output folder.
       dataset: the ``datasets.Mnist`` compared on (for provenance).
       extra_provenance: more provenance fields (e.g. the command line).
