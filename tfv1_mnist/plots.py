@@ -307,7 +307,7 @@ def plot_worst_digits(
             continue
         ax.imshow(images[i], cmap="gray_r")
         t, p = int(true_labels[i]), int(predicted[i])
-        true_p = "" if true_probability is None else f" (p={float(true_probability[i]):.2f})"
+        true_p = "" if true_probability is None else f" (p={float(true_probability[i]):.2g})"
         ax.set_title(f"true {class_names[t]}{true_p}\npred {class_names[p]} ({float(confidence[i]):.2f})",
                      fontsize=8, color="tab:red" if t != p else "black")
     if true_probability is not None:
