@@ -42,6 +42,16 @@ def test_unknown_flag_is_usage_error(capsys):
     assert "unrecognized arguments" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("command", ["cnn", "softmax", "compare"])
+def test_an_unknown_flag_shows_the_commands_usage(command, capsys):
+    with pytest.raises(SystemExit) as exc:
+        cli.main([command, "--bogus"])
+    assert exc.value.code == cli.EXIT_USAGE
+    err = capsys.readouterr().err
+    assert err.startswith(f"usage: tfv1-mnist {command} ")
+    assert f"tfv1-mnist {command}: error: unrecognized arguments: --bogus" in err
+
+
 def test_missing_command_is_usage_error():
     with pytest.raises(SystemExit) as exc:
         cli.main([])

@@ -47,6 +47,7 @@ def test_model_spec_describes_the_registered_implementations():
     assert [w.shape for w in weights] == list(shapes.WEIGHT_SHAPES)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", NAMES)
 def test_train_returns_the_contracts_result(runs, name):
     schedule, results = runs
@@ -65,12 +66,14 @@ def test_train_returns_the_contracts_result(runs, name):
     assert result.native is not None
 
 
+@pytest.mark.slow
 def test_keras_fit_and_the_v2_loop_end_in_bit_identical_weights(runs):
     _, results = runs
     for a, b in zip(results["keras"].weights, results["v2"].weights):
         np.testing.assert_array_equal(a, b)
 
 
+@pytest.mark.slow
 def test_v1_twin_stays_within_the_models_tolerance(runs):
     _, results = runs
     v1, v2 = results["v1"].step_loss, results["v2"].step_loss
@@ -79,6 +82,7 @@ def test_v1_twin_stays_within_the_models_tolerance(runs):
     assert rel.max() <= cnn.MODEL.tolerance
 
 
+@pytest.mark.slow
 def test_a_schedule_of_another_config_is_refused(runs):
     from tfv1_mnist.errors import ConfigError
 

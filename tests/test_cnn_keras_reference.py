@@ -64,6 +64,7 @@ def test_fit_replays_v2s_start_and_order(tiny):
     assert np.dot(k_hist["step_loss"], sizes) / 200 == pytest.approx(k_hist["loss"][0], rel=1e-5)
 
 
+@pytest.mark.slow
 def test_given_batches_are_followed(tiny):
     cfg = CNNConfig(epochs=1, batch_size=100, seed=0)
     order = [np.arange(200, dtype=np.int64)]

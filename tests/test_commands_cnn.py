@@ -98,6 +98,7 @@ def test_evaluate_prints_accuracy_and_confusion_matrix(sample_run, capsys):
     assert np.trace(matrix) / 1000 == pytest.approx(accuracy, abs=1e-4)
 
 
+@pytest.mark.slow
 def test_seeded_cnn_runs_in_a_child_and_resumes_here(tiny_arrays, tmp_path):
     data_path = tmp_path / "tiny.npz"
     datasets.write_npz(data_path, **tiny_arrays)

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import json
 import os
+import pathlib
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-from tfv1_mnist import cli, compare, datasets  # noqa: E402
+from tfv1_mnist import cli, compare, datasets, verdicts  # noqa: E402
 from tfv1_mnist.errors import ConfigError  # noqa: E402
 
 
@@ -127,6 +128,7 @@ def test_unknown_cnn_implementation_is_rejected_before_training(monkeypatch, sam
         compare.compare_model(registry, "cnn", sample, implementations=("keras", "jax"))
 
 
+@pytest.mark.slow
 def test_run_in_child_sets_the_environment_in_a_child_only(tiny_arrays):
     from tfv1_mnist import determinism
 
@@ -169,7 +171,7 @@ def test_compare_json_schema(tmp_path, softmax_200, cnn_short, sample):
     assert set(e["test_accuracy"]) == {"v2", "keras", "v1"}
     assert set(e["max_rel_epoch_loss_diff"]) == {"keras", "v1"}
     sources = {d["source"] for d in doc["differences"]}
-    assert "formula" in sources and sources <= set(compare.SOURCES)
+    assert verdicts.FORMULA in sources and sources <= set(verdicts.SOURCES)
     md = (tmp_path / "compare.md").read_text()
     header, rows = compare.table_rows(result)
     assert len(rows) == 6  # softmax: v2 and v1_xla against v1, both losses; cnn: keras and v1
@@ -183,3 +185,47 @@ def test_cli_rejects_impossible_flags(capsys):
     assert "--epochs" in capsys.readouterr().err
     assert cli.main(["compare", "--model", "rnn", "--data", "sample"]) == 2
     assert "--model must be one of softmax, cnn, all" in capsys.readouterr().err
+
+
+def _visible_points(ax) -> int:
+    """How many data points of ``ax``'s lines can be seen: marked points, or points joined to a neighbour."""
+    seen = 0
+    for line in ax.get_lines():
+        x, y = (np.asarray(v, dtype=float) for v in line.get_data())
+        finite = np.isfinite(x) & np.isfinite(y)
+        if line.get_marker() not in (None, "None", "", " "):
+            seen += int(finite.sum())
+        else:
+            seen += int((finite[1:] & finite[:-1]).sum())
+    return seen
+
+
+def test_one_epoch_comparison_figures_have_no_empty_panel(tmp_path, monkeypatch, softmax_200, cnn_short, sample):
+    from tfv1_mnist import plots
+
+    assert all(len(h["loss"]) == 1 for h in cnn_short["variants"]["default"]["history"].values())
+    panels = {}
+    save = plots.save_figure
+
+    def inspect(fig, path, **kwargs):
+        panels[pathlib.Path(path).name] = [(ax.get_title(), _visible_points(ax)) for ax in fig.axes]
+        save(fig, path, **kwargs)
+
+    monkeypatch.setattr(plots, "save_figure", inspect)
+    result = {"schema_version": compare.SCHEMA_VERSION, "model": "all", "models": {"softmax": softmax_200,
+                                                                                  "cnn": cnn_short}}
+    written = compare.write_outputs(result, tmp_path, dataset=sample)
+    figures = {name for name in written if name.endswith(".png")}
+    assert figures == set(panels) == {"softmax_loss_overlay.png", "cnn_step_loss_overlay.png",
+                                      "cnn_epoch_loss_overlay.png"}
+    for name, axes in panels.items():
+        for title, seen in axes:
+            assert seen >= 1, f"{name}: the panel {title!r} shows no data"
+
+
+def test_an_overlay_with_nothing_to_draw_is_not_written(tmp_path):
+    from tfv1_mnist import plots
+
+    assert not plots.plot_loss_overlay({"v1": [np.nan], "v2": [None]}, tmp_path / "empty.png")
+    assert not (tmp_path / "empty.png").exists()
+    assert plots.plot_loss_overlay({"v1": [1.0], "v2": [1.0]}, tmp_path / "equal.png")  # one panel, a marker each

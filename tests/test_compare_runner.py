@@ -15,7 +15,7 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
 import compare_user_pair  # noqa: E402
-from tfv1_mnist import cli, compare, contract, datasets  # noqa: E402
+from tfv1_mnist import cli, compare, contract, datasets, verdicts  # noqa: E402
 from tfv1_mnist.errors import ConfigError  # noqa: E402
 
 
@@ -72,7 +72,7 @@ def test_a_pair_that_computes_something_else_is_unexplained(user_mlp, tiny):
     assert e["verdict"]["buggy"] == "different"
     assert e["first_diff_step"]["buggy"] == 1  # the first step's loss comes before any update
     sources = {d["between"]: d["source"] for d in result["differences"]}
-    assert sources["mlp: buggy vs v1"] == "unexplained"
+    assert sources["mlp: buggy vs v1"] == verdicts.DIFFERENT  # the table's word
 
 
 def test_results_that_break_the_contract_are_config_errors(user_mlp, tiny):
@@ -97,6 +97,7 @@ def test_results_that_break_the_contract_are_config_errors(user_mlp, tiny):
         compare.run(tiny, registry=_short(user_mlp), model="rnn")
 
 
+@pytest.mark.slow
 def test_impl_on_the_command_line_runs_the_user_pair_in_the_child(user_mlp, tmp_path, capsys):
     out = tmp_path / "out"
     status = cli.main(["compare", "--impl", "user_mlp:registry", "--model", "mlp", "--data", "sample",

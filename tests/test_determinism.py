@@ -49,6 +49,7 @@ def tiny_npz(tiny_arrays, tmp_path):
     return path
 
 
+@pytest.mark.slow
 def test_seeded_runs_are_identical_and_unseeded_runs_still_work(tiny_npz):
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2")
     proc = subprocess.run([sys.executable, "-c", CHILD, str(tiny_npz)], capture_output=True,

@@ -77,6 +77,7 @@ def _probe(result) -> dict:
     return json.loads(lines[0][len("PROBE "):])
 
 
+@pytest.mark.slow
 def test_script_sees_tf1_and_runs_as_main(runs):
     code, out, err, cwd = runs["probe"]
     facts = _probe(runs["probe"])
@@ -96,6 +97,7 @@ def test_script_sees_tf1_and_runs_as_main(runs):
     assert facts["fake_label"] == [1] + [0] * 9 and facts["fake_pixels"] == 784
 
 
+@pytest.mark.slow
 def test_without_data_the_sample_is_used_and_said(runs):
     _, _, err, _ = runs["probe"]
     facts = _probe(runs["probe"])
@@ -107,6 +109,7 @@ def test_without_data_the_sample_is_used_and_said(runs):
     assert 0 < facts["batch_sum"] < 100 * 784
 
 
+@pytest.mark.slow
 def test_folder_named_by_the_script_is_read_when_it_holds_files(runs):
     code, out, _, cwd = runs["probe_folder"]
     facts = _probe(runs["probe_folder"])
@@ -116,6 +119,7 @@ def test_folder_named_by_the_script_is_read_when_it_holds_files(runs):
     assert out.count("Extracting ") == 4
 
 
+@pytest.mark.slow
 def test_seed_program_runs_unmodified_on_the_sample(runs):
     code, out, err, _ = runs["seed"]
     assert code == 0, err[-3000:]
@@ -125,6 +129,7 @@ def test_seed_program_runs_unmodified_on_the_sample(runs):
     assert "Extracting" not in out  # --data sample overrides the script's MNIST_data/ folder
 
 
+@pytest.mark.slow
 def test_tf_contrib_fails_with_a_message_naming_the_symbol(runs):
     code, out, err, _ = runs["contrib"]
     assert code == 1
@@ -133,6 +138,7 @@ def test_tf_contrib_fails_with_a_message_naming_the_symbol(runs):
     assert "LegacySymbolError" in err
 
 
+@pytest.mark.slow
 def test_tutorial_fully_connected_feed_with_fake_data(runs):
     # imports the tutorial's `mnist` graph builder, writes summaries and a checkpoint
     code, out, err, cwd = runs["feed_fake"]

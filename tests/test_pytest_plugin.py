@@ -99,6 +99,7 @@ def test_plugin_does_not_import_tensorflow_in_unrelated_runs(tmp_path, args, env
     assert "1 passed" in result.stdout
 
 
+@pytest.mark.slow
 def test_child_run_fixtures_subtests_and_test_session(tmp_path):
     """One child run (one TensorFlow import) checks what needs a whole session."""
     files = {

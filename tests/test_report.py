@@ -121,3 +121,21 @@ def test_loss_overlay_names_a_missing_curve(tmp_path):
     with pytest.raises(ValueError, match="no curve named 'v1 stable'"):
         plots.plot_loss_overlay({"v1": [1.0], "v2": [1.0]}, tmp_path / "o.png", pairs=[("v2", "v1 stable")])
     assert not (tmp_path / "o.png").exists()
+
+
+def test_worst_digit_captions_show_the_sort_key(tmp_path, monkeypatch):
+    rng = np.random.RandomState(0)
+    proba = rng.dirichlet(np.ones(10), size=40)
+    y = rng.randint(0, 10, 40)
+    idx = report.worst_examples(proba, y, k=8)
+    p_true = proba[idx, y[idx]]
+    seen = {}
+    save = plots.save_figure
+    monkeypatch.setattr(plots, "save_figure",
+                        lambda fig, path, **kw: (seen.update(titles=[ax.get_title() for ax in fig.axes],
+                                                             suptitle=fig._suptitle.get_text()), save(fig, path, **kw)))
+    plots.plot_worst_digits(rng.randint(0, 255, (8, 28, 28)).astype(np.uint8), y[idx], proba[idx].argmax(1),
+                            proba[idx].max(1), tmp_path / "d.png", true_probability=p_true)
+    shown = [float(t.split("(p=")[1].split(")")[0]) for t in seen["titles"]]
+    assert shown == sorted(shown) and np.allclose(shown, p_true, atol=0.005)
+    assert "sorted by p" in seen["suptitle"]

@@ -31,6 +31,7 @@ def test_v1_and_v2_fast_paths_run_the_same_program_and_stay_within_round_off(sam
     assert faithful.compile_seconds == 0
 
 
+@pytest.mark.slow
 def test_chunks_and_callbacks_give_the_same_losses(sample):
     config = SoftmaxConfig(steps=6, batch_size=50, seed=1, xla=True)
     whole = v1.train(config, sample)
@@ -42,6 +43,7 @@ def test_chunks_and_callbacks_give_the_same_losses(sample):
     np.testing.assert_array_equal(whole.loss, chunked.loss)
 
 
+@pytest.mark.slow
 def test_nan_appears_where_the_faithful_path_has_it_and_stop_on_nan_stops_there(tiny_arrays):
     data = datasets.Mnist(name="tiny", **tiny_arrays)
     config = SoftmaxConfig(steps=12, batch_size=20, learning_rate=100.0, seed=3)

@@ -64,6 +64,8 @@ def build_parser() -> argparse.ArgumentParser:
     subparsers.required = True
     for name in _COMMAND_MODULES:
         importlib.import_module(name).register(subparsers)
+    # Each command's own parser, so that an unknown flag is reported with that command's usage.
+    parser.set_defaults(command_parsers=subparsers.choices)
     return parser
 
 
@@ -83,7 +85,9 @@ def _run(args) -> int:
 def main(argv: list[str] | None = None) -> int:
     """Runs the command line; returns the exit status."""
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, unknown = parser.parse_known_args(argv)
+    if unknown:  # argparse would print the top-level usage; the command's own is the useful one
+        args.command_parsers[args.command].error(f"unrecognized arguments: {' '.join(unknown)}")
     _configure_logging(args.verbose, args.quiet)
     lifeline.install_signal_handlers()
     prefix = f"tfv1-mnist {args.command}"

@@ -7,8 +7,8 @@ Two pieces, used by the command line and by the child processes it starts:
   absl into the root logger ("Sharding callback duration ..."); configuring the
   root logger at INFO, as ``logging.basicConfig`` would, shows those lines.
 * ``quiet()`` runs a block (a command, a child's job) with file descriptor 2
-  sent through a filter that drops TensorFlow's known C++ noise, and starts
-  TensorFlow inside it: the start-up lines (``cudart_stub``,
+  sent through a filter that drops TensorFlow's known C++ noise, so that a
+  TensorFlow started inside it prints none of its start-up lines (``cudart_stub``,
   ``cpu_feature_guard``/oneDNN ``port.cc``, ``cuInit`` on a machine without a
   GPU, absl's "before InitializeLog" banner) and the one known run-time line
   (``NodeDef mentions attribute use_unbounded_threadpool``, printed when Keras
@@ -156,8 +156,11 @@ def _start_tensorflow() -> None:
 
 @contextlib.contextmanager
 def quiet() -> Iterator[None]:
-    """Runs the block with TensorFlow's C++ noise filtered from stderr, TensorFlow started first."""
+    """Runs the block with TensorFlow's C++ noise filtered from stderr.
+
+    TensorFlow is not started here: a block that imports it does so behind the
+    filter, and one that hands its work to a child process (a seeded ``cnn``)
+    does not pay for an import it never uses; the child's stderr is the filter too.
+    """
     with filtered_stderr():
-        if "tensorflow" not in sys.modules:
-            _start_tensorflow()
         yield

@@ -39,6 +39,16 @@ def save_figure(fig, path: str | os.PathLike, dpi: int = 100) -> None:
         plt.close(fig)
 
 
+#: A line with at most this many points also gets a marker at each, so that a curve of one
+#: point (one epoch) is still visible and a short one shows where its values are.
+FEW_POINTS = 30
+
+
+def _marker(n: int) -> dict:
+    """Line keyword arguments for a curve of ``n`` points: markers when there are few."""
+    return {"marker": "o", "markersize": 4} if n <= FEW_POINTS else {}
+
+
 def _as_float_array(values) -> np.ndarray:
     """float64 [len(values)]; None becomes NaN."""
     return np.array([np.nan if v is None else v for v in values], dtype=np.float64)
@@ -59,15 +69,11 @@ def plot_loss(
     bad = ~np.isfinite(y)
     y[bad] = np.nan
     fig, ax = plt.subplots(figsize=(6.4, 4.0))
-    ax.plot(np.arange(1, y.size + 1), y, linewidth=1.0)
+    ax.plot(np.arange(1, y.size + 1), y, linewidth=1.0, **_marker(y.size))
     ax.set_xlabel("step")
     ax.set_ylabel("loss")
-    ax.set_title(title)
-    if bad.any():
-        ax.text(
-            0.99, 0.97, f"{int(bad.sum())} non-finite steps not drawn",
-            transform=ax.transAxes, ha="right", va="top", color="tab:red", fontsize=9,
-        )
+    # The count goes in the title, clear of the curve.
+    ax.set_title(f"{title}\n({int(bad.sum())} non-finite steps not drawn)" if bad.any() else title)
     ax.grid(alpha=0.3)
     save_figure(fig, path)
 
@@ -109,12 +115,15 @@ def plot_loss_overlay(
     pairs: Sequence[tuple[str, str]] | None = None,
     title: str = "Loss per step",
     xlabel: str = "step",
-) -> None:
+) -> bool:
     """Overlays several implementations' loss curves, and their distance to one of them.
 
     Left panel: every curve on one set of axes.  Right panel: ``|curve - reference|``
-    per step on a log scale; steps where the two are exactly equal (or both
-    non-finite) cannot be drawn on a log axis, and a note counts them.
+    per step on a log scale.  Steps where the two are exactly equal (or both
+    non-finite) cannot be drawn on a log axis; the panel's title counts them,
+    and when no step differs at all there is no right panel, only the count in
+    the figure's title.  Lines of few points get markers.  A figure without a
+    single finite loss is not written.
 
     Args:
       curves: name -> float [steps] losses (None/NaN/inf leave gaps).  Curves
@@ -126,6 +135,9 @@ def plot_loss_overlay(
         loss variant when the curves hold two models.
       title: the figure title.
       xlabel: label of the x axis (``step`` or ``epoch``).
+
+    Returns:
+      True if the figure was written, False if there was nothing to draw.
 
     Raises:
       ValueError: no curves, or ``reference``/``pairs`` name a curve that is not given.
@@ -139,17 +151,40 @@ def plot_loss_overlay(
     unknown = sorted({name for pair in pairs for name in pair} - set(names))
     if unknown:
         raise ValueError(f"no curve named {', '.join(map(repr, unknown))}; the curves are {', '.join(names)}")
-    ys = {name: _as_float_array(curves[name]) for name in names}
-    fig, (ax, dax) = plt.subplots(1, 2, figsize=(12, 4))
+    ys = {name: np.where(np.isfinite(y), y, np.nan) for name, y in
+          ((name, _as_float_array(curves[name])) for name in names)}
+    if not any(np.isfinite(y).any() for y in ys.values()):
+        return False
+    diffs, notes = _differences(ys, pairs, xlabel)
+    fig, axes = plt.subplots(1, 2 if diffs else 1, figsize=(12 if diffs else 6.5, 4), squeeze=False)
+    ax = axes[0, 0]
     for name, y in ys.items():
-        y = np.where(np.isfinite(y), y, np.nan)
-        ax.plot(np.arange(1, y.size + 1), y, linewidth=1.0, label=name, alpha=0.8)
+        ax.plot(np.arange(1, y.size + 1), y, linewidth=1.0, label=name, alpha=0.8, **_marker(y.size))
     ax.set_xlabel(xlabel)
     ax.set_ylabel("loss")
-    ax.set_title(title)
     ax.grid(alpha=0.3)
     ax.legend()
-    notes = []
+    if not diffs:
+        ax.set_title("\n".join([title, *notes]), fontsize=10 if notes else None)
+        save_figure(fig, path)
+        return True
+    ax.set_title(title)
+    dax = axes[0, 1]
+    for label, d in diffs.items():
+        dax.semilogy(np.arange(1, d.size + 1), d, linewidth=0.8, label=label, **_marker(d.size))
+    dax.set_xlabel(xlabel)
+    dax.set_ylabel("absolute difference (log)")
+    # The counts of equal steps go in the title, clear of the curves.
+    dax.set_title("\n".join(["Difference between implementations", *notes]), fontsize=10 if notes else None)
+    dax.grid(alpha=0.3, which="both")
+    dax.legend()
+    save_figure(fig, path)
+    return True
+
+
+def _differences(ys: Mapping[str, np.ndarray], pairs, xlabel: str) -> tuple[dict, list[str]]:
+    """``{"|a - b|": float64 [k] with NaN where equal}`` for pairs that differ somewhere, and the equal-step notes."""
+    diffs, notes = {}, []
     for name, ref_name in pairs:
         y, ref = ys[name], ys[ref_name]
         k = min(y.size, ref.size)
@@ -157,18 +192,10 @@ def plot_loss_overlay(
         same = (y[:k] == ref[:k]) | (np.isnan(y[:k]) & np.isnan(ref[:k]))
         d[same | ~np.isfinite(d)] = np.nan
         if np.isfinite(d).any():
-            dax.semilogy(np.arange(1, k + 1), d, linewidth=0.8, label=f"|{name} - {ref_name}|")
+            diffs[f"|{name} - {ref_name}|"] = d
         if same.any():
             notes.append(f"{name}: {int(same.sum())} of {k} {xlabel}s exactly equal")
-    dax.set_xlabel(xlabel)
-    dax.set_ylabel("absolute difference (log)")
-    dax.set_title("Difference between implementations")
-    dax.grid(alpha=0.3, which="both")
-    if dax.get_legend_handles_labels()[0]:
-        dax.legend()
-    if notes:
-        dax.text(0.99, 0.99, "\n".join(notes), transform=dax.transAxes, fontsize=8, va="top", ha="right")
-    save_figure(fig, path)
+    return diffs, notes
 
 
 def plot_weight_templates(
@@ -248,6 +275,7 @@ def plot_worst_digits(
     class_names: Sequence[str] = MNIST_CLASS_NAMES,
     title: str = "Worst-classified test digits",
     columns: int = 8,
+    true_probability: Sequence[float] | None = None,
 ) -> None:
     """Draws a grid of test images, each titled with its true and predicted label.
 
@@ -257,6 +285,9 @@ def plot_worst_digits(
       predicted: int [K] predicted classes.
       confidence: float [K] probability the model gave its (wrong) prediction.
       path: where to write the figure.
+      true_probability: float [K] probability the model gave the true class,
+        the grid's sort key (``report.worst_examples``); shown in each caption
+        and named in the title when given.
       class_names: 10 labels.
       title: the figure title.
       columns: images per row.
@@ -276,7 +307,10 @@ def plot_worst_digits(
             continue
         ax.imshow(images[i], cmap="gray_r")
         t, p = int(true_labels[i]), int(predicted[i])
-        ax.set_title(f"true {class_names[t]}\npred {class_names[p]} ({float(confidence[i]):.2f})",
+        true_p = "" if true_probability is None else f" (p={float(true_probability[i]):.2g})"
+        ax.set_title(f"true {class_names[t]}{true_p}\npred {class_names[p]} ({float(confidence[i]):.2f})",
                      fontsize=8, color="tab:red" if t != p else "black")
-    fig.suptitle(title)
+    if true_probability is not None:
+        title += "\nsorted by p, the probability given to the true class (lowest first)"
+    fig.suptitle(title, y=1.0, va="bottom")  # above the first row's captions
     save_figure(fig, path)

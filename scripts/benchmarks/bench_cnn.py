@@ -25,8 +25,11 @@ scripts/bench.py cnn``.  Environment knobs in the record: ``threads``.
 Then the peers (``bench: cnn_peers`` records), each in a fresh process,
 interleaved round by round (``rounds.py``): ``cnn.v2``'s loop
 (``peers/cnn_project.py``) against the seed's ``model.fit``
-(``peers/cnn_keras_fit.py``, this interpreter), PyTorch eager and Flax with a
-jitted step (from ``BENCH_PEER_PYTHON``; skipped without it).
+(``peers/cnn_keras_fit.py``, this interpreter), the whole ``tfv1-mnist cnn
+--epochs 1`` command (``peers/cnn_command.py``), PyTorch eager and Flax with a
+jitted step (from ``BENCH_PEER_PYTHON``; skipped without it).  Every record has
+``process_seconds`` (launch to exit) beside ``train_seconds``, their difference
+``fixed_seconds``, and ``process_ratio_to_keras_fit``.
 ``ratio_train_seconds`` is a contender's median epoch over ``cnn.v2``'s;
 ``BENCH_PEER_ROUNDS`` sets the rounds (default 5), ``BENCH_CNN_INPROCESS=0``
 skips the in-process variants above.
@@ -271,6 +274,7 @@ def peer_contenders():
     return [
         rounds.local("cnn.v2", "cnn_project.py", project=True),
         rounds.local("keras_fit", "cnn_keras_fit.py"),
+        rounds.local("cnn_command", "cnn_command.py"),
         rounds.peer("torch_eager", "cnn_torch.py"),
         rounds.peer("flax_jit", "cnn_flax.py"),
     ]
@@ -305,6 +309,12 @@ def run_peers(x, y, quick: bool, data_name: str) -> Iterator[dict]:
             extra["gflops"] = len(x) * shapes.TRAIN_FLOPS_PER_EXAMPLE / seconds / 1e9
             if keras:
                 extra["ratio_to_keras_fit"] = seconds / keras["train_seconds"]
+        process = summary.get("process_seconds")
+        if process and seconds:
+            # The whole process beside the training: what a short run pays for start-up and export.
+            extra["fixed_seconds"] = process - seconds
+            if keras and keras.get("process_seconds"):
+                extra["process_ratio_to_keras_fit"] = process / keras["process_seconds"]
         yield {"bench": "cnn_peers", "dataset": data_name, "examples": len(x),
                "batch_size": BATCH_SIZE, "rounds": n_rounds, **summary, **extra,
                "load_avg": os.getloadavg()[0]}

@@ -139,8 +139,9 @@ def run_once(contender: Contender, workload: pathlib.Path, losses: pathlib.Path,
         tail = (proc.stderr.strip().splitlines() or ["(no output)"])[-1]
         return {"error": f"exit {proc.returncode}: {tail}"}
     record = json.loads(lines[-1])
-    record.update(process_seconds=wall, process_cpu_seconds=child_cpu,
-                  busy_cores_before=busy_before, others_cores=others)
+    # A contender that wraps the process it times (``cnn_command``) reports that process' seconds.
+    record.setdefault("process_seconds", wall)
+    record.update(process_cpu_seconds=child_cpu, busy_cores_before=busy_before, others_cores=others)
     return record
 
 

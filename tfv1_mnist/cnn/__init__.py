@@ -24,7 +24,7 @@ and ``seeded.schedule`` from ``config.seed``); ``IMPLEMENTATIONS`` lists their
 
 from __future__ import annotations
 
-from tfv1_mnist import contract
+from tfv1_mnist import contract, verdicts
 from tfv1_mnist.cnn import (checkpoints, export, graph, inputs, keras_reference, mirrored, results, seeded,
                             shapes, steps, v1, v2)
 from tfv1_mnist.cnn.export import ExportedModel, load_exported
@@ -74,13 +74,13 @@ MODEL = contract.ModelSpec(
     curve_steps=300,
     notes=(
         ("cnn Adam: tf.compat.v1.train.AdamOptimizer vs keras.optimizers.Adam",
-         "formula" if _EPSILON != 1e-7 else "round-off",
+         verdicts.FORMULA if _EPSILON != 1e-7 else verdicts.ROUND_OFF,
          "both apply alpha = lr*sqrt(1-b2^t)/(1-b1^t); var -= alpha*m/(sqrt(v)+eps): epsilon is "
          "added to sqrt of the uncorrected v in both (Kingma & Ba's 'epsilon hat', equal to "
          "Algorithm 1's eps/sqrt(1-b2^t)). Defaults differ (TF1 1e-8, Keras 1e-7); the twin "
          f"uses {_EPSILON:g}. The float32 constants 1-beta differ in the last bits (see above)."),
         ("cnn epoch loss (all)",
-         "formula",
+         verdicts.FORMULA,
          "Keras' logs['loss'] is the running, example-weighted mean of each batch's loss "
          "before its update, not the loss of the final weights on the training set; v2 and v1 "
          "record the same running mean, so epoch losses compare like with like. Accuracy "

@@ -41,13 +41,13 @@ class _Serving(tf.Module):
         self.model = model
         self.normalize = tf.Variable(model.normalize, trainable=False, name="normalize")
 
-        @tf.function(input_signature=[_image_spec(tf.float32)])
+        @tf.function(input_signature=[_image_spec(tf.float32)], autograph=False)
         def serving_default(images):
             """images: float32 [N,28,28(,1)] in [0, 1] -> {'probabilities': float32 [N,10]}."""
             x = _checked(images)
             return {"probabilities": tf.nn.softmax(self.model(x * 255.0))}
 
-        @tf.function(input_signature=[_image_spec(tf.uint8)])
+        @tf.function(input_signature=[_image_spec(tf.uint8)], autograph=False)
         def serving_uint8(images):
             """images: uint8 [N,28,28(,1)] in 0..255 -> {'probabilities': float32 [N,10]}."""
             x = _checked(images)

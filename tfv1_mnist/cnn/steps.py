@@ -82,7 +82,7 @@ def replica_step(model: tf.Module, optimizer, images: tf.Tensor, labels: tf.Tens
     return loss, correct
 
 
-@tf.function
+@tf.function(autograph=False)
 def train_step(model: tf.Module, optimizer, images: tf.Tensor, labels: tf.Tensor):
     """One Adam update on one whole batch, on one device.
 
@@ -143,16 +143,17 @@ class StepRunner:
         self.strategy = tf.distribute.get_strategy() if strategy is None else strategy
         step = _single_device_step if is_default_strategy(self.strategy) else _replicated_step
 
-        @tf.function
+        # The loop is written as tf.while_loop, so AutoGraph need not convert it nor the
+        # optimizer's code below it (a large part of the first call's trace).
+        @tf.function(autograph=False)
         def run(iterator, num_steps):
-            losses = tf.TensorArray(tf.float32, size=num_steps)
-            corrects = tf.TensorArray(tf.int32, size=num_steps)
-            sizes = tf.TensorArray(tf.int32, size=num_steps)
-            for i in tf.range(num_steps):
+            def body(i, losses, corrects, sizes):
                 loss, correct, size = step(self.strategy, model, optimizer, next(iterator))
-                losses = losses.write(i, loss)
-                corrects = corrects.write(i, correct)
-                sizes = sizes.write(i, size)
+                return i + 1, losses.write(i, loss), corrects.write(i, correct), sizes.write(i, size)
+
+            arrays = [tf.TensorArray(dtype, size=num_steps) for dtype in (tf.float32, tf.int32, tf.int32)]
+            _, losses, corrects, sizes = tf.while_loop(lambda i, *_: i < num_steps, body,
+                                                       [tf.constant(0), *arrays])
             return losses.stack(), corrects.stack(), sizes.stack()
 
         self._run = run
@@ -196,7 +197,7 @@ def train_epoch(runner: StepRunner, dataset: tf.data.Dataset, num_steps: int, *,
       dataset: batches from ``epoch_batches``.
       num_steps: number of batches in ``dataset``.
       steps_per_call: steps per ``tf.function`` call (progress granularity).
-      progbar: a ``keras.utils.Progbar`` with ``target=num_steps``, or None.
+      progbar: a ``progress.progress_bar`` display with ``target=num_steps``, or None.
 
     Returns:
       dict with ``step_loss`` (list of float, one per step), ``loss`` (mean over

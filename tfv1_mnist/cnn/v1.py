@@ -21,7 +21,6 @@ import os
 import time
 from typing import Any, Mapping, Sequence
 
-import keras
 import numpy as np
 import tensorflow as tf
 
@@ -37,6 +36,7 @@ from tfv1_mnist.cnn.graph import (
 )
 from tfv1_mnist.config import CNNConfig
 from tfv1_mnist.errors import ConfigError
+from tfv1_mnist.progress import progress_bar
 
 __all__ = [
     "train_and_evaluate",
@@ -65,7 +65,7 @@ def _train_epoch(step, x_train: np.ndarray, y_train: np.ndarray, order: np.ndarr
     accuracy of the batches before their updates (what Keras' ``fit`` logs).
     """
     num_steps = -(-order.size // batch_size)
-    bar = keras.utils.Progbar(num_steps, unit_name="step") if progress else None
+    bar = progress_bar(num_steps, unit_name="step", lines=1) if progress else None
     start = time.perf_counter()
     loss_total = 0.0
     correct_total = 0
@@ -107,7 +107,7 @@ def train_and_evaluate(config: CNNConfig, data, workdir: str | os.PathLike | Non
       batches: one int64 index array per epoch, cut into ``batch_size`` slices (the last
         may be short, as in Keras); None: ``seeded.epoch_indices`` when seeded, else a
         fresh permutation.
-      progress: show a ``keras.utils.Progbar`` per epoch.
+      progress: show progress per epoch (``progress.progress_bar``: a bar on a terminal).
       eval_batch_size: batch size of the per-epoch test-set evaluation.
       adam: ``beta1``/``beta2``/``epsilon`` overriding ``graph.KERAS_ADAM``.
 

@@ -36,6 +36,7 @@ from tfv1_mnist.cnn.checkpoints import EpochCheckpoints
 from tfv1_mnist.cnn.steps import StepRunner, epoch_batches, losses_and_correct, train_epoch
 from tfv1_mnist.config import CNNConfig
 from tfv1_mnist.errors import DataError
+from tfv1_mnist.progress import progress_bar
 
 __all__ = [
     "CNN",
@@ -151,7 +152,7 @@ def train_and_evaluate(config: CNNConfig, data: Any, workdir: str | os.PathLike 
         None: no checkpoints.
       initial_weights: 8 arrays in Keras order, or None for ``seeded.initial_weights``.
       batches: one int64 index array per epoch, or None for ``seeded.epoch_indices``.
-      progress: show a ``keras.utils.Progbar`` per epoch.
+      progress: show progress per epoch (``progress.progress_bar``: a bar on a terminal).
       steps_per_call: steps per ``tf.function`` call (default: about 20 per epoch).
       strategy: the ``tf.distribute.Strategy``; None for the current one.
 
@@ -192,10 +193,10 @@ def train_and_evaluate(config: CNNConfig, data: Any, workdir: str | os.PathLike 
     return model, history
 
 
-def _epoch_progbar(epoch: int, epochs: int, steps: int) -> keras.utils.Progbar:
-    """``Epoch e/E`` and a ``Progbar`` over its ``steps``, as ``fit(verbose=1)`` shows them."""
+def _epoch_progbar(epoch: int, epochs: int, steps: int):
+    """``Epoch e/E`` and a progress display over its ``steps`` (``progress.progress_bar``), as ``fit(verbose=1)``."""
     print(f"Epoch {epoch + 1}/{epochs}", flush=True)
-    return keras.utils.Progbar(steps, stateful_metrics=["loss", "accuracy", "val_loss", "val_accuracy"])
+    return progress_bar(steps, stateful_metrics=["loss", "accuracy", "val_loss", "val_accuracy"], lines=1)
 
 
 def _record_epoch(history: dict, stats: dict, val: dict) -> None:

@@ -23,7 +23,7 @@ The rooms:
 
 from __future__ import annotations
 
-from tfv1_mnist.compare.explanations import SOURCES, explain
+from tfv1_mnist.compare.explanations import explain
 from tfv1_mnist.compare.metrics import (
     EARLY_REL,
     EARLY_STEPS,
@@ -42,7 +42,6 @@ __all__ = [
     "EARLY_STEPS",
     "EARLY_REL",
     "SCHEMA_VERSION",
-    "SOURCES",
     "TABLE_HEADER",
     "Registry",
     "default_registry",

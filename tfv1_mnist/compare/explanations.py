@@ -1,4 +1,4 @@
-"""What each measured difference is: none, round-off, a formula, or unexplained.
+"""What each measured difference is, in the words of ``tfv1_mnist.verdicts``.
 
 Pattern: a pure function from ``compare.json``'s dict to a list of
 ``{"between", "source", "detail"}``.  The figures come from the measurements;
@@ -11,25 +11,9 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 from tfv1_mnist.compare.metrics import EARLY_STEPS
+from tfv1_mnist.verdicts import MEANING, ROUND_OFF
 
-__all__ = ["SOURCES", "explain", "source_of", "switches", "fmt"]
-
-#: The values of an explanation's ``source``.
-SOURCES = ("none", "round-off", "formula", "unexplained")
-
-_MEANING = {
-    "identical": "bit-identical step losses and weights: the same kernels in the same order",
-    "round-off": "within float32 round-off at every compared step: same formula, other operation order or kernels",
-    "amplified round-off": f"at round-off level over the first {EARLY_STEPS} steps, then amplified by training "
-                           "(the trajectories magnify the last bits)",
-    "different": "larger than round-off from the first steps, or NaN at different steps: not explained by "
-                 "round-off, a different computation",
-}
-
-
-def source_of(verdict_word: str) -> str:
-    """``explain``'s source for a ``metrics.verdict`` word."""
-    return {"different": "unexplained", "identical": "none"}.get(verdict_word, "round-off")
+__all__ = ["explain", "switches", "fmt"]
 
 
 def switches(env: Mapping[str, Any]) -> str:
@@ -49,7 +33,7 @@ def fmt(x) -> str:
 
 def _pair_detail(name: str, ref: str, e: Mapping[str, Any]) -> str:
     v = e["verdict"][name]
-    text = (f"{_MEANING.get(v, v)}. Max relative step-loss difference {fmt(e['max_rel_step_loss_diff'][name])} "
+    text = (f"{MEANING.get(v, v)}. Max relative step-loss difference {fmt(e['max_rel_step_loss_diff'][name])} "
             f"over {e['curve_steps']} steps (first {EARLY_STEPS}: {fmt(e['max_rel_early_step_loss_diff'][name])}), "
             f"final weights {fmt(e['max_abs_weight_diff'][name])} apart")
     if e["max_rel_epoch_loss_diff"].get(name) is not None:
@@ -68,10 +52,9 @@ def explain(result: Mapping[str, Any]) -> list[dict]:
 
     Returns:
       A list of ``{"between", "source", "detail"}``; ``source`` is one of
-      ``SOURCES``: ``"none"`` (bit-identical), ``"round-off"`` (same formula,
-      different operation order or kernels), ``"formula"`` (the implementations
-      or variants compute something different, by design), or
-      ``"unexplained"`` (a measured difference larger than round-off).
+      ``verdicts.SOURCES``: a compared pair's own verdict (the table's word),
+      or ``formula`` (the implementations or variants compute something
+      different, by design).
     """
     out: list[dict] = []
     for model, section in result.get("models", {}).items():
@@ -86,14 +69,14 @@ def explain(result: Mapping[str, Any]) -> list[dict]:
                 note = notes.get(name, "").strip()
                 if note:
                     detail += f". {note[0].upper()}{note[1:]}"
-                out.append({"between": f"{where}: {name} vs {ref}", "source": source_of(e["verdict"][name]),
+                out.append({"between": f"{where}: {name} vs {ref}", "source": e["verdict"][name],
                             "detail": detail})
         for between, source, detail in settings.get("model_notes", []):
             out.append({"between": between, "source": source, "detail": detail})
     env = result.get("environment", {})
     out.append({
         "between": "environment",
-        "source": "round-off",
+        "source": ROUND_OFF,
         "detail": f"oneDNN opts {env.get('onednn', '?')} (1 reorders float32 reductions), {switches(env)}"
                   " (GPU only); these change last bits, never formulas",
     })

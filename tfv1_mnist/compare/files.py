@@ -129,13 +129,13 @@ def write_outputs(result: Mapping[str, Any], out: str | os.PathLike, dataset=Non
                       for impl in e["step_loss"] if impl != ref]
         impls = " vs ".join(dict.fromkeys(i for e in variants.values() for i in e["step_loss"]))
         path = out / names["step"]
-        plots.plot_loss_overlay(curves, path, pairs=pairs, title=f"{model}: loss per step ({impls})")
-        written[names["step"]] = path
+        if plots.plot_loss_overlay(curves, path, pairs=pairs, title=f"{model}: loss per step ({impls})"):
+            written[names["step"]] = path
         if "epoch" in names:
             epoch_curves = {(f"{impl} {label}" if several else impl): h["loss"]
                             for label, e in variants.items() for impl, h in e.get("history", {}).items()}
             path = out / names["epoch"]
-            plots.plot_loss_overlay(epoch_curves, path, pairs=pairs, title=f"{model}: epoch loss (running mean)",
-                                    xlabel="epoch")
-            written[names["epoch"]] = path
+            if plots.plot_loss_overlay(epoch_curves, path, pairs=pairs, title=f"{model}: epoch loss (running mean)",
+                                       xlabel="epoch"):
+                written[names["epoch"]] = path
     return written

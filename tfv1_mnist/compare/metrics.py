@@ -15,6 +15,7 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 
 from tfv1_mnist.errors import ConfigError
+from tfv1_mnist.verdicts import AMPLIFIED_ROUND_OFF, DIFFERENT, IDENTICAL, ROUND_OFF
 
 __all__ = [
     "ROUND_OFF_REL",
@@ -126,19 +127,20 @@ def verdict(max_rel: float, nonfinite_mismatch: int = 0, *, tolerance: float = R
         0-255 pixels).
 
     Returns:
-      ``"identical"`` (0), ``"round-off"`` (``<= ROUND_OFF_REL``),
-      ``"amplified round-off"``, or ``"different"`` (a gap from the start, or NaN
-      at different steps: not explained by round-off).
+      A word of ``tfv1_mnist.verdicts.VERDICTS``: ``IDENTICAL`` (0),
+      ``ROUND_OFF`` (``<= ROUND_OFF_REL``), ``AMPLIFIED_ROUND_OFF``, or
+      ``DIFFERENT`` (a gap from the start, or NaN at different steps: not
+      explained by round-off).
     """
     if nonfinite_mismatch or max_rel is None or not math.isfinite(max_rel):
-        return "different"
+        return DIFFERENT
     if max_rel == 0.0:
-        return "identical"
+        return IDENTICAL
     if max_rel <= ROUND_OFF_REL:
-        return "round-off"
+        return ROUND_OFF
     if max_rel <= tolerance or (early_rel is not None and early_rel <= EARLY_REL):
-        return "amplified round-off"
-    return "different"
+        return AMPLIFIED_ROUND_OFF
+    return DIFFERENT
 
 
 def _check_result(name: str, result: Any, weight_shapes: Sequence[tuple], num_steps: int) -> None:
@@ -227,7 +229,7 @@ def compare_results(results: Mapping[str, Any], reference: str, *, weight_shapes
         if weights_d == 0.0 and step_d["first_diff_step"] is None:
             # The same weights after the same per-step losses: the same computation.  Epoch
             # curves may still differ in the last bits from how each side averages them.
-            entry["verdict"][name] = "identical"
+            entry["verdict"][name] = IDENTICAL
         else:
             worst = max(step_d["max_rel"], epoch_rel or 0.0)
             entry["verdict"][name] = verdict(worst, step_d["nonfinite_mismatch_steps"], tolerance=tolerance,

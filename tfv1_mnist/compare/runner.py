@@ -34,7 +34,7 @@ __all__ = ["SCHEMA_VERSION", "environment", "compare_model", "run", "run_in_chil
 _log = logging.getLogger(__name__)
 
 #: ``compare.json``'s layout (docs/compare.md): one section per model under ``models``.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 _CHILD_ENV = "TFV1_MNIST_COMPARE_CHILD"
 
 

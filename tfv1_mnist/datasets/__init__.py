@@ -55,6 +55,7 @@ __all__ = [
     "FINGERPRINTS",
     "CACHE_ENV",
     "load",
+    "describe",
     "sample_path",
     "cache_dir",
     "read_npz",
@@ -71,14 +72,16 @@ __all__ = [
 _log = logging.getLogger(__name__)
 
 
-def load(spec: str | os.PathLike | None = None) -> Mnist:
+def load(spec: str | os.PathLike | None = None, *, announce: bool = True) -> Mnist:
     """Loads a data set named the one way every command names data.
 
     Args:
       spec: an ``.npz`` file (Keras layout), a folder of IDX files (or one
         holding ``mnist.npz``), the word ``"sample"``, or None: the full MNIST
         in `cache_dir` when it has been fetched (npz first, then IDX), else the
-        embedded sample.  Which one was used is logged at INFO level.
+        embedded sample.
+      announce: log which data set was used, in one line at INFO level (False:
+        at DEBUG, for a process whose parent already said it).
 
     Returns:
       The `Mnist` record.
@@ -86,28 +89,24 @@ def load(spec: str | os.PathLike | None = None) -> Mnist:
     Raises:
       DataError: the path does not exist or holds bad data.
     """
+    level = logging.INFO if announce else logging.DEBUG
     if spec is None:
         cache = cache_dir()
         npz = cache / "mnist.npz"
         if npz.is_file():
             data = read_npz(npz)
-            _log.info("Using %s from the cache, %s (%d train / %d test)", data.name, npz, data.num_train, data.num_test)
+            _log.log(level, "Using %s from the cache", describe(data))
             return data
         if find_idx_files(cache, missing_ok=True) is not None:
             data = read_idx_folder(cache)
-            _log.info(
-                "Using %s (IDX) from the cache, %s (%d train / %d test)", data.name, cache, data.num_train, data.num_test
-            )
+            _log.log(level, "Using %s (IDX) from the cache", describe(data))
             return data
         data = _load_sample()
-        _log.info(
-            "Using the embedded sample (%d train / %d test digits); "
-            "run `tfv1-mnist fetch` for the full MNIST", data.num_train, data.num_test,
-        )
+        _log.log(level, "Using %s; run `tfv1-mnist fetch` for the full MNIST", describe(data))
         return data
     if isinstance(spec, str) and spec.strip().lower() == "sample":
         data = _load_sample()
-        _log.info("Using the embedded sample (%d train / %d test digits)", data.num_train, data.num_test)
+        _log.log(level, "Using %s", describe(data))
         return data
     path = pathlib.Path(spec).expanduser()
     check_regular(path)
@@ -117,14 +116,22 @@ def load(spec: str | os.PathLike | None = None) -> Mnist:
         else:
             data = read_idx_folder(path)
     elif path.is_file():
-        data = read_npz(path)
+        data = _load_sample() if path.resolve() == sample_file().resolve() else read_npz(path)
     else:
         raise DataError(
             f"{path}: no such file or folder. --data takes an .npz file, a folder of IDX files, "
             f"or 'sample'; {fetch_hint()}"
         )
-    _log.info("Using %s (%d train / %d test) from %s", data.name, data.num_train, data.num_test, data.path)
+    _log.log(level, "Using %s", describe(data))
     return data
+
+
+def describe(data: Mnist) -> str:
+    """The data set in the words every log line uses: ``the embedded sample (4000 train / 1000 test digits)``."""
+    sizes = f"({data.num_train} train / {data.num_test} test digits)"
+    if data.name == "sample":
+        return f"the embedded sample {sizes}"
+    return f"{data.name} {sizes} from {data.path}"
 
 
 def _load_sample() -> Mnist:

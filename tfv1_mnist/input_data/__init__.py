@@ -62,6 +62,7 @@ from tfv1_mnist.input_data.seeds import private_rng
 __all__ = [
     "DEFAULT_SOURCE_URL",
     "DATA_ENV",
+    "DATA_ORIGIN_ENV",
     "Datasets",
     "DataSet",
     "dense_to_one_hot",
@@ -80,6 +81,15 @@ DEFAULT_SOURCE_URL = "https://storage.googleapis.com/cvdf-datasets/mnist/"
 #: Environment variable naming a data set (npz, IDX folder or "sample") that
 #: every ``read_data_sets`` call reads, whatever folder it names.
 DATA_ENV = "TFV1_MNIST_DATA"
+
+#: Environment variable naming who set ``DATA_ENV`` when it was not the user (run-legacy
+#: sets it to ``--data`` when it passes its flag on), so log lines say where the data came from.
+DATA_ORIGIN_ENV = "TFV1_MNIST_DATA_ORIGIN"
+
+
+def data_env_origin() -> str:
+    """Who chose the data that ``DATA_ENV`` names, for log lines: ``--data`` or ``$TFV1_MNIST_DATA``."""
+    return os.environ.get(DATA_ORIGIN_ENV, "").strip() or f"${DATA_ENV}"
 
 #: TF1's ``base.Datasets``.
 Datasets = collections.namedtuple("Datasets", ["train", "validation", "test"])
@@ -211,8 +221,8 @@ def _resolve(train_dir, source_url, if_missing="download") -> tuple[datasets.Mni
     """The data a ``read_data_sets(train_dir)`` call reads, and whether it was redirected."""
     env = os.environ.get(DATA_ENV, "").strip()
     if env:
-        data = datasets.load(env)
-        _log.info("read_data_sets(%r): reading %s (%s) as $%s says", train_dir, data.name, data.path, DATA_ENV)
+        data = datasets.load(env, announce=False)
+        _log.info("read_data_sets(%r): using %s, as %s says", train_dir, datasets.describe(data), data_env_origin())
         return data, True
     if train_dir is None or os.fspath(train_dir) == "":
         return datasets.load(None), True

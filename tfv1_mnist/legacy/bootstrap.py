@@ -34,7 +34,7 @@ import traceback
 import types
 import warnings
 
-from tfv1_mnist import lifeline
+from tfv1_mnist import console, lifeline
 from tfv1_mnist.legacy.common import (
     COMPAT_ENV,
     FIGURES_ENV,
@@ -277,6 +277,9 @@ def child_main() -> None:
     lifeline.bind_from_env()  # first: end with run-legacy, however it ends
     script, args = sys.argv[1], sys.argv[2:]
     configure_child_logging()
+    # TensorFlow's C++ start-up lines come before absl's logging is set up and ignore
+    # TF_CPP_MIN_LOG_LEVEL, so only the file descriptor can hold them back: start TF behind the filter.
+    console.quiet_tensorflow_start()
     script_dir = os.path.dirname(os.path.abspath(script))
     install(
         script_dir,

@@ -102,8 +102,8 @@ def keras_mnist_load_data(path="mnist.npz"):
     """
     spec = os.environ.get(input_data.DATA_ENV, "").strip()
     if spec:
-        data = datasets.load(spec)
-        _log.info("mnist.load_data(): reading %s (%s) as $%s says", data.name, data.path, input_data.DATA_ENV)
+        data = datasets.load(spec, announce=False)
+        _log.info("mnist.load_data(): using %s, as %s says", datasets.describe(data), input_data.data_env_origin())
     else:
         local = _keras_cache_file(path)
         if local.is_file():

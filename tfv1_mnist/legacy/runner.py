@@ -21,7 +21,7 @@ from typing import Sequence
 
 from tfv1_mnist import lifeline
 from tfv1_mnist.errors import ConfigError, DataError
-from tfv1_mnist.input_data import DATA_ENV
+from tfv1_mnist.input_data import DATA_ENV, DATA_ORIGIN_ENV
 from tfv1_mnist.legacy.common import COMPAT_ENV, FIGURES_ENV, LOG_LEVEL_ENV, WARNINGS_ENV
 
 __all__ = ["run", "child_command"]
@@ -58,8 +58,10 @@ def child_environment(
     env[COMPAT_ENV] = "1" if compat else "0"
     if figures_dir is not None:
         env[FIGURES_ENV] = figures_dir
+    env.pop(DATA_ORIGIN_ENV, None)
     if data is not None:
         env[DATA_ENV] = data
+        env[DATA_ORIGIN_ENV] = "--data"  # the child's log lines name the flag, not the variable
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     env["MPLBACKEND"] = "Agg"
     env[LEGACY_KERAS_ENV] = "1"

@@ -59,8 +59,9 @@ def _model_figures(out: pathlib.Path, title: str, proba, data, worst: int) -> di
     plots.plot_confusion_matrix(cm, figs["confusion"], data.class_names, title=f"{title}: confusion matrix")
     idx = report.worst_examples(proba, data.y_test, k=worst)
     conf = np.nan_to_num(proba[idx, pred[idx]], nan=0.0)
+    p_true = np.nan_to_num(proba[idx, data.y_test[idx]], nan=0.0)
     plots.plot_worst_digits(data.x_test[idx], data.y_test[idx], pred[idx], conf, figs["worst"],
-                            data.class_names, title=f"{title}: worst-classified test digits")
+                            data.class_names, title=f"{title}: worst-classified test digits", true_probability=p_true)
     return {**figs, "confusion_matrix": cm}
 
 

@@ -114,5 +114,6 @@ def write_report(out: pathlib.Path, summary: dict, runs: list[dict], result: dic
         doc.figure(r["figures"]["confusion"], f"{r['name']}: confusion matrix on the test set")
     doc.heading("Worst-classified test digits", level=3)
     for r in runs:
-        doc.figure(r["figures"]["worst"], f"{r['name']}: worst-classified test digits (true, predicted, probability)")
+        doc.figure(r["figures"]["worst"], f"{r['name']}: worst-classified test digits (true class and p, its "
+                                          "probability, the sort key; predicted class and its probability)")
     doc.write("report")

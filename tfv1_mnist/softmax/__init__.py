@@ -22,7 +22,7 @@ its implementations start alike and how their gap is judged) and
 
 from __future__ import annotations
 
-from tfv1_mnist import contract
+from tfv1_mnist import contract, verdicts
 from tfv1_mnist.config import SoftmaxConfig
 from tfv1_mnist.softmax import data, driver, fast, graph, initial, resident, v1, v2
 from tfv1_mnist.softmax.data import IMAGE_PIXELS, NUM_CLASSES, default_batches, prepare
@@ -62,7 +62,7 @@ MODEL = contract.ModelSpec(
     tolerance=1e-5,
     notes=((
         "softmax naive vs stable",
-        "formula",
+        verdicts.FORMULA,
         "-sum(y*log(softmax(z))) underflows to log(0) = -inf and gives NaN once a "
         "probability rounds to 0; log-softmax stays finite. Not compared to each other.",
     ),),

@@ -20,6 +20,7 @@ import numpy as np
 from tfv1_mnist import contract
 from tfv1_mnist.config import SoftmaxConfig
 from tfv1_mnist.errors import ConfigError, Tfv1MnistError
+from tfv1_mnist.progress import progress_bar
 
 __all__ = [
     "NonFiniteLossError",
@@ -134,7 +135,7 @@ def drive(config: SoftmaxConfig, batches: np.ndarray, run_chunk: RunChunk, *, st
       batches: int64 [steps, batch_size] row indices.
       run_chunk: the twin's "run k steps" (``RunChunk``).
       steps_per_run: rows per ``run_chunk`` call (1 with ``step_callback``).
-      progress: show a ``keras.utils.Progbar``.
+      progress: show progress (``progress.progress_bar``: a bar on a terminal).
       step_callback: ``step_callback(step, loss, W, b)`` after each call.
 
     Returns:
@@ -213,12 +214,10 @@ class NanWatch:
 
 
 def progbar(steps: int, progress: bool):
-    """A ``keras.utils.Progbar`` over ``steps`` steps, or None when ``progress`` is off."""
+    """``progress.progress_bar`` over ``steps`` steps (a bar on a terminal), or None when ``progress`` is off."""
     if not progress:
         return None
-    import keras
-
-    return keras.utils.Progbar(steps, unit_name="step")
+    return progress_bar(steps, unit_name="step")
 
 
 def progbar_update(bar, done: int, losses: np.ndarray) -> None:

@@ -105,7 +105,7 @@ def train(config: SoftmaxConfig, data, *, batches=None, initial=None,
         ``config.init`` and ``config.seed`` (``initial.initial_values``).
       workdir: if given, a ``tf.compat.v1.train.Saver`` checkpoint goes to
         ``workdir/checkpoint/``.
-      progress: show a ``keras.utils.Progbar``.
+      progress: show progress (``progress.progress_bar``: a bar on a terminal).
       steps_per_run: steps per ``Session.run``; None: ``ROWS_PER_RUN`` examples' worth.
       step_callback: ``step_callback(step, loss, weights, biases)`` after every step
         (the seed printed W every step); one step per ``Session.run``.
