@@ -18,7 +18,7 @@ import pytest
 
 pytest.importorskip("tensorflow")
 
-from tfv1_mnist import cli, datasets  # noqa: E402
+from tfv1_mnist import cli, datasets, workdir  # noqa: E402
 from tfv1_mnist.distribute import launcher  # noqa: E402
 
 
@@ -74,8 +74,9 @@ def test_two_workers_on_localhost(small_npz, tmp_path, capsys):
     assert metrics["provenance"]["strategy"] == "multi-worker"
     assert metrics["provenance"]["replicas"] == 2
     assert metrics["steps_per_epoch"] == 10 and len(metrics["history"]["loss"]) == 1
-    assert sorted(p.name for p in out.iterdir()) == ["checkpoints", "history.png", "metrics.json", "model.keras",
-                                                    "saved_model", "tensorboard"]
+    # Beside the outputs, only the run folder's own record of them (workdir.MANIFEST_NAME).
+    assert sorted(p.name for p in out.iterdir()) == [workdir.MANIFEST_NAME, "checkpoints", "history.png",
+                                                    "metrics.json", "model.keras", "saved_model", "tensorboard"]
 
 
 def _start_worker(small_npz, out, ports, index, epochs):
