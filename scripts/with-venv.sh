@@ -23,7 +23,9 @@ want="$(cat "$root/setup.cfg" "$root/pyproject.toml" | sha256sum | cut -d' ' -f1
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   echo "Installing tfv1_mnist and its test dependencies into $venv (about a minute)" >&2
   "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade pip >&2
-  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -e "$root[test]" >&2
+  # setuptools' generic "Editable installation" banner says nothing about this project.
+  PYTHONWARNINGS="ignore:Editable installation" \
+    "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -e "$root[test]" >&2
   echo "$want" > "$stamp"
 fi
 cd "$root"

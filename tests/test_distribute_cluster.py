@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import signal
 import socket
 import subprocess
@@ -65,6 +66,24 @@ def test_only_the_chief_writes_to_the_output_folder(tmp_path):
         (d / "metrics.json").write_text("{}")
     assert not d.exists()
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_killed_workers_temporary_folder_is_removed_by_the_next_worker(tmp_path, monkeypatch):
+    """A worker killed mid-run cannot remove its folder; the next one removes folders of dead pids only."""
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
+                          text=True, check=True)
+    dead = tmp_path / f"tfv1-mnist-worker1-{gone.stdout.strip()}-abc_123"
+    alive = tmp_path / f"tfv1-mnist-worker1-{os.getpid()}-def_456"
+    other = tmp_path / "tfv1-mnist-notes"
+    for folder in (dead, alive, other):
+        (folder / "checkpoints").mkdir(parents=True)
+    spec = cluster.ClusterSpec.from_tf_config(_config(["a:1", "b:2"], index=1))
+    with cluster.write_dir(tmp_path / "out", spec) as d:
+        assert d.parent == tmp_path and f"-{os.getpid()}-" in d.name
+    assert not dead.exists() and alive.is_dir() and other.is_dir() and not d.exists()
 
 
 def test_watchdog_names_a_peer_that_never_starts():

@@ -4,8 +4,8 @@ Both trainers (softmax and cnn) ask ``progress_bar`` for their progress
 display.  On a terminal it is ``keras.utils.Progbar``, which redraws one line
 with ``\\r`` and colours it with ANSI codes.  Into a file or a pipe those codes
 and carriage returns are noise (``tfv1-mnist softmax ... > log`` would fill the
-log with them), so there the display is ``PlainProgress``: one plain line at
-every tenth of the steps (or once per epoch), no escape codes.  ``NO_COLOR``
+log with them), so there the display is ``PlainProgress``: a plain line at most
+every tenth of the target (of the updates it is given), no escape codes.  ``NO_COLOR``
 (https://no-color.org) set to anything non-empty also selects the plain lines.
 
 Pattern: one factory with the ``Progbar.update`` contract, so callers never

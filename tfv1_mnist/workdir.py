@@ -27,6 +27,7 @@ from __future__ import annotations
 import contextlib
 import os
 import pathlib
+import re
 import shutil
 import socket
 from typing import Iterator, Sequence
@@ -57,12 +58,14 @@ def pid_alive(pid: int) -> bool:
 
 
 def unstaged(text: str) -> str:
-    """``text`` with this process's staging folder taken out of every path it names.
+    """``text`` with every staging folder taken out of the paths it names.
 
-    An error raised while a run writes into its staging folder names a path
-    there; the user knows (and may act on) the same path in ``--out``.
+    A log line or an error written while a run writes into its staging folder
+    (in this process or in the child that trains) names a path there; the user
+    knows (and may act on) the same path in ``--out``.
     """
-    return text.replace(f"{STAGING_PREFIX}{os.getpid()}{os.sep}", "")
+    sep = re.escape(os.sep)
+    return re.sub(rf"{sep}{re.escape(STAGING_PREFIX)}\d+(?={sep}|$|[\s'\"),;:])", "", text)
 
 
 def _holder(lock: pathlib.Path) -> tuple[int, str] | None:

@@ -23,7 +23,8 @@ def register(subparsers) -> None:
             "framework, rnn and learn.datasets, a tf.estimator subset, soft device placement, "
             "TF1's input_data module as this package's, plt.show() that does not block, and data that "
             "never comes from the network silently. The script's output and exit status pass through. "
-            "-v keeps TensorFlow's deprecation warnings."
+            "`tfv1-mnist -v run-legacy ...` (or `python -m tfv1_mnist.legacy -v ...`) keeps TensorFlow's "
+            "deprecation warnings."
         ),
         epilog=(
             "Exit status: the script's own (128+N if signal N ended it); 2 if SCRIPT does not exist. "

@@ -41,6 +41,7 @@ from typing import Iterator, Mapping
 
 from tfv1_mnist import console
 from tfv1_mnist.errors import ConfigError, Tfv1MnistError
+from tfv1_mnist.workdir import pid_alive
 
 __all__ = ["ClusterError", "Task", "ClusterSpec", "write_dir", "reachable", "wait_for_peers",
            "hard_deadline", "connect", "peer_failure"]
@@ -169,6 +170,17 @@ class ClusterSpec:
                            "task": {"type": self.task_type, "index": self.task_index}})
 
 
+_WORKER_DIR = "tfv1-mnist-"
+
+
+def _remove_dead_workers_folders() -> None:
+    """Removes the temporary folders of workers that were killed before they could (their pid is gone)."""
+    for folder in pathlib.Path(tempfile.gettempdir()).glob(f"{_WORKER_DIR}*"):
+        named = re.fullmatch(rf"{_WORKER_DIR}[a-z]+\d+-(\d+)-\w+", folder.name)
+        if named and folder.is_dir() and not pid_alive(int(named.group(1))):
+            shutil.rmtree(folder, ignore_errors=True)
+
+
 @contextlib.contextmanager
 def write_dir(out: str | os.PathLike, spec: ClusterSpec | None) -> Iterator[pathlib.Path]:
     """The folder this process writes its outputs to.
@@ -184,7 +196,8 @@ def write_dir(out: str | os.PathLike, spec: ClusterSpec | None) -> Iterator[path
     if spec is None or spec.is_chief:
         yield pathlib.Path(out)
         return
-    tmp = pathlib.Path(tempfile.mkdtemp(prefix=f"tfv1-mnist-{spec.task_type}{spec.task_index}-"))
+    _remove_dead_workers_folders()
+    tmp = pathlib.Path(tempfile.mkdtemp(prefix=f"{_WORKER_DIR}{spec.task_type}{spec.task_index}-{os.getpid()}-"))
     try:
         yield tmp
     finally:

@@ -21,6 +21,7 @@ from tfv1_mnist.config import CNNConfig
 from tfv1_mnist.distribute import cluster
 from tfv1_mnist.outputs import provenance, write_json
 from tfv1_mnist.summaries import ScalarWriter
+from tfv1_mnist.workdir import unstaged
 
 __all__ = ["train"]
 
@@ -38,7 +39,7 @@ def train(config: CNNConfig, data: Any, workdir: pathlib.Path, *, strategy: dist
     with distribute.write_dir(workdir, cluster_spec) as target:
         target.mkdir(parents=True, exist_ok=True)
         _log.info("training the CNN on %s (%d examples) for %d epochs into %s", data.name,
-                  len(data.x_train), config.epochs, target)
+                  len(data.x_train), config.epochs, unstaged(str(target)))
         try:
             model, history = v2.train_and_evaluate(config, data, workdir, resume=resume, progress=progress,
                                                    strategy=tf_strategy, write_dir=target)

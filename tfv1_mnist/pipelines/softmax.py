@@ -33,6 +33,7 @@ from tfv1_mnist.errors import ConfigError
 from tfv1_mnist.outputs import provenance, write_json
 from tfv1_mnist.pipelines.job import Run
 from tfv1_mnist.summaries import ScalarWriter
+from tfv1_mnist.workdir import unstaged
 
 __all__ = ["FILES", "train_and_evaluate"]
 
@@ -86,7 +87,7 @@ def train_and_evaluate(config: SoftmaxConfig, data: datasets.Mnist, workdir, *, 
     out.mkdir(parents=True, exist_ok=True)
     old_events = _event_files(out / "tensorboard")
     _log.info("training the softmax regression (%s) on %s (%d training examples) into %s",
-              impl, data.name, ds.train.num_examples, out)
+              impl, data.name, ds.train.num_examples, unstaged(str(out)))
     result = train(config, ds, workdir=out, progress=progress, step_callback=step_callback)
     _write_tensorboard(out / "tensorboard", result.loss)
     for path in old_events:

@@ -25,9 +25,7 @@ import workload
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..")
 
 
-def main():
-    path, _ = workload.argv()
-    w = workload.load(path)
+def train(w, _):
     with tempfile.TemporaryDirectory(prefix="bench-cnn-command-") as tmp:
         data = os.path.join(tmp, "data.npz")
         x, y = w["x_train"], w["y_train"]
@@ -42,9 +40,9 @@ def main():
             sys.exit(f"tfv1-mnist cnn failed: {done.stderr.strip()[-500:]}")
         with open(os.path.join(out, "metrics.json")) as f:
             metrics = json.load(f)
-    workload.emit({"process_seconds": seconds, "train_seconds": metrics["epoch_seconds"][0],
-                   "total_seconds": seconds, "epoch_loss": metrics["history"]["loss"][0]})
+    return {"process_seconds": seconds, "train_seconds": metrics["epoch_seconds"][0],
+            "total_seconds": seconds, "epoch_loss": metrics["history"]["loss"][0]}, None
 
 
 if __name__ == "__main__":
-    main()
+    workload.run(train)
