@@ -156,7 +156,6 @@ def reproduce(data, out: str | os.PathLike, *, plan: Plan = FULL, seed: int = 0,
                      shown),
         _cnn_run(data, out, plan, seed, data_arg, shown),
     ]
-    _log.info("comparing v1 and v2 (child process, oneDNN off)")
     cmp_start = time.perf_counter()
     result = compare.run_in_child(data, onednn=False, model="all", seed=seed,
                                   settings={"steps": plan.compare_steps, "epochs": plan.compare_epochs})
