@@ -86,9 +86,10 @@ def run_softmax(args: argparse.Namespace) -> int:
     """``tfv1-mnist softmax``: trains, writes the outputs, prints the test accuracy."""
     config = config_from_args(args)
     from tfv1_mnist import datasets
+
+    mnist = datasets.load(args.data)  # a bad --data answers before TensorFlow is loaded
     from tfv1_mnist.pipelines import softmax as pipeline
 
-    mnist = datasets.load(args.data)
     print_weights = bool(args.print_weights) or getattr(args, "verbose", 0) > 0
     progress = not getattr(args, "quiet", False) and not print_weights
     with staged_out(args) as stage:
