@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -119,3 +121,11 @@ def test_seeded_cnn_runs_in_a_child_and_resumes_here(tiny_arrays, tmp_path):
 def test_bad_flags_exit_2(capsys):
     assert cli.main(["cnn", "--data", "sample", "--epochs", "0", "--out", "unused"]) == 2
     assert "--epochs" in capsys.readouterr().err
+
+
+def test_the_commands_process_does_not_load_tensorflow_for_a_job_that_trains_in_a_child():
+    """A seeded or mirrored run trains in a spawned child: the cnn command's own imports stay TensorFlow-free."""
+    code = ("import sys; from tfv1_mnist.commands import cnn; from tfv1_mnist.pipelines import cnn as pipeline; "
+            "assert 'tensorflow' not in sys.modules, sorted(m for m in sys.modules if 'tensorflow' in m)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
