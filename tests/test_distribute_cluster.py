@@ -76,7 +76,7 @@ def test_a_killed_workers_temporary_folder_is_removed_by_the_next_worker(tmp_pat
     gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
                           text=True, check=True)
     dead = tmp_path / f"tfv1-mnist-worker1-{gone.stdout.strip()}-abc_123"
-    alive = tmp_path / f"tfv1-mnist-worker1-{os.getpid()}-def_456"
+    alive = tmp_path / f"tfv1-mnist-worker1-{os.getppid()}-def_456"  # a live process other than this one
     other = tmp_path / "tfv1-mnist-notes"
     for folder in (dead, alive, other):
         (folder / "checkpoints").mkdir(parents=True)

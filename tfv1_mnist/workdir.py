@@ -34,7 +34,8 @@ from typing import Iterator, Sequence
 
 from tfv1_mnist.errors import FolderInUseError, OutputError
 
-__all__ = ["LOCK_NAME", "MANIFEST_NAME", "STAGING_PREFIX", "run_folder", "pid_alive", "unstaged"]
+__all__ = ["LOCK_NAME", "MANIFEST_NAME", "STAGING_PREFIX", "run_folder", "pid_alive", "remove_dead_folders",
+           "unstaged"]
 
 LOCK_NAME = ".tfv1-mnist.lock"
 MANIFEST_NAME = ".tfv1-mnist-outputs"
@@ -104,14 +105,25 @@ def _acquire(out: pathlib.Path) -> pathlib.Path:
     raise FolderInUseError(f"{out}: could not take {lock} (another run keeps taking it); choose another --out")
 
 
+def remove_dead_folders(parent: pathlib.Path, pattern: str) -> None:
+    """Removes each entry of ``parent`` whose name fully matches ``pattern`` and whose process is gone.
+
+    ``pattern``'s first group is the pid of the process that made the entry.  An
+    entry named with this process's own pid predates it (a reused pid), and one
+    whose group is not a pid belongs to no live run: both go too.
+    """
+    for entry in parent.iterdir():
+        named = re.fullmatch(pattern, entry.name)
+        if named:
+            pid = named.group(1)
+            if not pid.isdigit() or int(pid) == os.getpid() or not pid_alive(int(pid)):
+                shutil.rmtree(entry, ignore_errors=True)
+
+
 def _clean_stale(out: pathlib.Path) -> None:
     """Removes staging and old-output folders whose run's process is gone."""
-    for entry in out.iterdir():
-        for prefix in (STAGING_PREFIX, _OLD_PREFIX):
-            if entry.name.startswith(prefix):
-                pid = entry.name[len(prefix):]
-                if not pid.isdigit() or not pid_alive(int(pid)) or int(pid) == os.getpid():
-                    shutil.rmtree(entry, ignore_errors=True)
+    for prefix in (STAGING_PREFIX, _OLD_PREFIX):
+        remove_dead_folders(out, re.escape(prefix) + r"(.*)")
 
 
 def _earlier_outputs(out: pathlib.Path) -> set[str]:

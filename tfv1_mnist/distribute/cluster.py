@@ -41,7 +41,7 @@ from typing import Iterator, Mapping
 
 from tfv1_mnist import console
 from tfv1_mnist.errors import ConfigError, Tfv1MnistError
-from tfv1_mnist.workdir import pid_alive
+from tfv1_mnist.workdir import remove_dead_folders
 
 __all__ = ["ClusterError", "Task", "ClusterSpec", "write_dir", "reachable", "wait_for_peers",
            "hard_deadline", "connect", "peer_failure"]
@@ -173,14 +173,6 @@ class ClusterSpec:
 _WORKER_DIR = "tfv1-mnist-"
 
 
-def _remove_dead_workers_folders() -> None:
-    """Removes the temporary folders of workers that were killed before they could (their pid is gone)."""
-    for folder in pathlib.Path(tempfile.gettempdir()).glob(f"{_WORKER_DIR}*"):
-        named = re.fullmatch(rf"{_WORKER_DIR}[a-z]+\d+-(\d+)-\w+", folder.name)
-        if named and folder.is_dir() and not pid_alive(int(named.group(1))):
-            shutil.rmtree(folder, ignore_errors=True)
-
-
 @contextlib.contextmanager
 def write_dir(out: str | os.PathLike, spec: ClusterSpec | None) -> Iterator[pathlib.Path]:
     """The folder this process writes its outputs to.
@@ -196,7 +188,8 @@ def write_dir(out: str | os.PathLike, spec: ClusterSpec | None) -> Iterator[path
     if spec is None or spec.is_chief:
         yield pathlib.Path(out)
         return
-    _remove_dead_workers_folders()
+    # A worker killed mid-run could not remove its folder: the next one removes those of dead pids.
+    remove_dead_folders(pathlib.Path(tempfile.gettempdir()), rf"{_WORKER_DIR}[a-z]+\d+-(\d+)-\w+")
     tmp = pathlib.Path(tempfile.mkdtemp(prefix=f"{_WORKER_DIR}{spec.task_type}{spec.task_index}-{os.getpid()}-"))
     try:
         yield tmp
